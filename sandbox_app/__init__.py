@@ -1,0 +1,1 @@
+"""The FastAPI app the agent works on: a small baseline that each workspace copies."""
