@@ -1,0 +1,45 @@
+# Two commands to start: `make lab` opens the workbench, `make test` runs every test.
+# Both install first; installing again is a no-op until pyproject.toml changes.
+
+PYTHON_BOOTSTRAP ?= python3
+VENV             := .venv
+PY               := $(VENV)/bin/python
+STAMP            := $(VENV)/.installed
+KERNEL_NAME      := fastapi-workbench
+KERNEL_DISPLAY   := FastAPI Workbench (.venv)
+
+JUPYTER_PORT     ?= 8888
+JUPYTER_IP       ?= 127.0.0.1
+WORKBENCH_MODE   ?= auto
+PYTEST_ARGS      ?=
+
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: install lab test lint
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+
+# The kernelspec goes into the venv itself (--sys-prefix) under its own name, so a
+# user-level `python3` kernelspec can never make the notebooks run elsewhere.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
+	touch $(STAMP)
+
+lab: install
+	mkdir -p notebooks
+	WORKBENCH_MODE=$(WORKBENCH_MODE) $(VENV)/bin/jupyter lab \
+		--no-browser --ip=$(JUPYTER_IP) --port=$(JUPYTER_PORT) \
+		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+
+test: install
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
