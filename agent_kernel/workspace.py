@@ -1,0 +1,229 @@
+"""The workspace: a private copy of the sandbox app that the agent edits, with its baseline.
+
+The agent never touches the repository's `sandbox_app/`: each run works in a directory
+holding a copy of the package, its tests and a `pytest.ini`, plus a pristine snapshot of
+those files under `.workbench/baseline/` so the diff is always computed from disk, never
+taken from the model's claims. An existing workspace is reused as is, so work can go on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+PACKAGE = "sandbox_app"
+META_DIR = ".workbench"
+IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".git", META_DIR})
+IGNORED_PATTERNS = ("*.pyc", "*.db", "*.db-journal", "*.db-wal", "*.db-shm")
+PYTEST_INI = "[pytest]\ntestpaths = tests\npythonpath = .\naddopts = -p no:cacheprovider\n"
+
+
+def default_baseline() -> Path:
+    """The baseline package: `WORKBENCH_BASELINE`, else the repository's `sandbox_app/`.
+
+    Located by path, never imported: the kernel must not run the app's code.
+    """
+    configured = os.environ.get("WORKBENCH_BASELINE")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    import agent_kernel
+
+    return Path(agent_kernel.__file__).resolve().parents[1] / PACKAGE
+
+
+def _ignored(name: str) -> bool:
+    return name in IGNORED_NAMES or any(fnmatch.fnmatch(name, pat) for pat in IGNORED_PATTERNS)
+
+
+def _copy_ignore(_dir: str, names: list[str]) -> set[str]:
+    return {name for name in names if _ignored(name)}
+
+
+def _walk(base: Path) -> list[str]:
+    """Files under `base` (relative, posix, sorted), skipping ignored names; links not followed."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if not _ignored(d)]
+        here = Path(dirpath)
+        # A symlinked directory is listed as an entry (its link), never descended into.
+        names = filenames + [d for d in dirnames if (here / d).is_symlink()]
+        found.extend((here / n).relative_to(base).as_posix() for n in names if not _ignored(n))
+    return sorted(found)
+
+
+def _content(path: Path) -> bytes | None:
+    """A file's bytes; a symlink is represented by its target (as git does), never followed."""
+    if path.is_symlink():
+        return f"symlink -> {os.readlink(path)}".encode()
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+def _text_lines(data: bytes) -> list[str] | None:
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None
+
+
+def _terminate(lines: list[str]) -> list[str]:
+    """Mark a missing final newline the way git does, so the patch applies cleanly."""
+    out = []
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return out
+
+
+class Workspace:
+    """A directory the agent may read and write, and nothing beyond it."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root: Path = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    @classmethod
+    def create(cls, path: Path | str | None = None, *, baseline: Path | None = None) -> Workspace:
+        """A workspace at `path` (a new temp dir when None), reused if it holds the app already."""
+        root = Path(tempfile.mkdtemp(prefix="workbench-")) if path is None else Path(path)
+        root.mkdir(parents=True, exist_ok=True)
+        workspace = cls(root)
+        source = Path(baseline).resolve() if baseline is not None else default_baseline()
+        if not (workspace.root / PACKAGE).exists():
+            workspace._populate(workspace.root, source)
+        if not workspace.baseline_dir.exists():
+            # A workspace made by hand (or an older one) gets its snapshot from the baseline,
+            # so its diff shows how it differs from the original app.
+            workspace._populate(workspace.baseline_dir, source)
+        return workspace
+
+    @staticmethod
+    def _populate(target: Path, source: Path) -> None:
+        if not source.is_dir():
+            raise FileNotFoundError(f"baseline package not found: {source}")
+        shutil.copytree(source, target / PACKAGE, ignore=_copy_ignore, dirs_exist_ok=True)
+        tests = source.parent / "tests" / PACKAGE
+        if tests.is_dir():
+            shutil.copytree(tests, target / "tests", ignore=_copy_ignore, dirs_exist_ok=True)
+        else:
+            (target / "tests").mkdir(parents=True, exist_ok=True)
+        (target / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+
+    @property
+    def baseline_dir(self) -> Path:
+        """The pristine snapshot the diff is computed against."""
+        return self.root / META_DIR / "baseline"
+
+    # -- confinement -------------------------------------------------------------------
+
+    def resolve(self, path: str) -> Path:
+        """The real path for `path` (relative to the root or absolute inside it), or ToolError.
+
+        Symlinks are resolved before the check, so a link that leads out is refused too.
+        """
+        # Imported here: importing the tools package from this leaf module would be circular.
+        from .tools.base import ToolError
+
+        if not isinstance(path, str):
+            raise ToolError(f"path must be a string, got {type(path).__name__}")
+        if "\0" in path:
+            raise ToolError("path contains a NUL byte")
+        candidate = Path(path.strip() or ".").expanduser()
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        real = Path(os.path.realpath(candidate))
+        if real != self.root and self.root not in real.parents:
+            raise ToolError(
+                f"{path!r} is outside the workspace; paths must be relative to the workspace "
+                f"root or absolute inside it ({self.root})"
+            )
+        if real != self.root and real.relative_to(self.root).parts[0] == META_DIR:
+            raise ToolError(
+                f"{path!r} is inside {META_DIR}/, which holds the workbench's own records "
+                "and is not part of the workspace"
+            )
+        return real
+
+    def relative(self, p: Path) -> str:
+        """`p` relative to the root, posix style ('.' for the root itself)."""
+        rel = Path(p).resolve().relative_to(self.root) if Path(p).is_absolute() else Path(p)
+        text = rel.as_posix()
+        return text if text else "."
+
+    def read_text(self, rel: str) -> str:
+        """A workspace file's text (confined like every other access)."""
+        return self.resolve(rel).read_text(encoding="utf-8")
+
+    # -- inventory and diff ------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        """Every file in the workspace (relative, sorted), without caches and records."""
+        return _walk(self.root)
+
+    def baseline_files(self) -> list[str]:
+        return _walk(self.baseline_dir) if self.baseline_dir.is_dir() else []
+
+    def changed_files(self) -> list[str]:
+        """Files added, modified or deleted since the baseline, sorted."""
+        current, before = set(self.files()), set(self.baseline_files())
+        return sorted(
+            rel
+            for rel in current | before
+            if _content(self.root / rel) != _content(self.baseline_dir / rel)
+        )
+
+    def diff(self) -> str:
+        """A unified diff of the workspace against its baseline, with git's a/ b/ prefixes."""
+        chunks: list[str] = []
+        for rel in self.changed_files():
+            old = _content(self.baseline_dir / rel)
+            new = _content(self.root / rel)
+            header = [f"diff --git a/{rel} b/{rel}\n"]
+            if old is None:
+                header.append("new file mode 100644\n")
+            elif new is None:
+                header.append("deleted file mode 100644\n")
+            old_lines = _text_lines(old) if old is not None else []
+            new_lines = _text_lines(new) if new is not None else []
+            if old_lines is None or new_lines is None:
+                chunks.append("".join(header) + f"Binary files a/{rel} and b/{rel} differ\n")
+                continue
+            body = list(
+                difflib.unified_diff(
+                    old_lines,
+                    new_lines,
+                    fromfile=f"a/{rel}" if old is not None else "/dev/null",
+                    tofile=f"b/{rel}" if new is not None else "/dev/null",
+                )
+            )
+            chunks.append("".join(header) + "".join(_terminate(body)))
+        return "".join(chunks)
+
+    def file_tree(self, max_entries: int = 200) -> str:
+        """An indented tree of the workspace for the system prompt, cut at `max_entries`."""
+        lines: list[str] = []
+        seen_dirs: set[str] = set()
+        for rel in self.files():
+            parts = rel.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in seen_dirs:
+                    seen_dirs.add(folder)
+                    lines.append("  " * (depth - 1) + parts[depth - 1] + "/")
+            lines.append("  " * (len(parts) - 1) + parts[-1])
+        if len(lines) > max_entries:
+            extra = len(lines) - max_entries
+            lines = [*lines[:max_entries], f"... ({extra} more entries)"]
+        return "\n".join(lines)
