@@ -1,0 +1,64 @@
+"""agent_kernel: run the FastAPI backend agent, check what it built, keep its history.
+
+Public names load lazily, so `import agent_kernel` (and `workbench --help`) stay fast and the
+SDK is imported only when a run needs it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Workbench": ".workbench",
+    "RunResult": ".result",
+    "Budget": ".budget",
+    "ExecutionContract": ".contract",
+    "AgentDefinition": ".agent_definition",
+    "load_agent": ".agent_definition",
+    "Workspace": ".workspace",
+    "make_client": ".client",
+    "ModeError": ".client",
+    "run_agent": ".runner",
+    "load_cassette": ".cassette",
+    "CassetteError": ".cassette",
+    "CassetteMismatch": ".replay",
+    "ReplayTransport": ".replay",
+    "AppLoadError": ".live_check",
+    "open_client": ".live_check",
+    "resolve_model": ".models",
+    "write_phr": ".phr",
+    "write_adr": ".adr",
+    "redact": ".redaction",
+}
+
+__all__ = [*sorted(_EXPORTS), "load_ipython_extension"]
+
+if TYPE_CHECKING:
+    from .agent_definition import AgentDefinition, load_agent
+    from .budget import Budget
+    from .cassette import CassetteError, load_cassette
+    from .client import ModeError, make_client
+    from .contract import ExecutionContract
+    from .live_check import AppLoadError, open_client
+    from .result import RunResult
+    from .workbench import Workbench
+    from .workspace import Workspace
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agent_kernel' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext agent_kernel` registers the `%%agent` cell magic."""
+    from .magic import register
+
+    register(ipython)

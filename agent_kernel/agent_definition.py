@@ -1,0 +1,82 @@
+"""Agent definitions in Claude Code's subagent format: YAML front matter, then the prompt.
+
+The same file drives Claude Code and the workbench, so the persona has one source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REQUIRED = ("name", "description")
+
+
+class AgentDefinitionError(ValueError):
+    """A definition file that is missing, malformed or incomplete."""
+
+
+@dataclass(frozen=True)
+class AgentDefinition:
+    name: str
+    description: str
+    system_prompt: str
+    model: str = "sonnet"
+    color: str | None = None
+    tools: tuple[str, ...] = field(default_factory=tuple)
+    path: Path | None = None
+
+    def resolved_model(self) -> str:
+        from .models import resolve_model
+
+        return resolve_model(self.model)
+
+
+def default_agent_path() -> Path:
+    return Path(__file__).resolve().parents[1] / ".claude" / "agents" / "fastapi-backend-agent.md"
+
+
+def load_agent(path: Path | str | None = None) -> AgentDefinition:
+    path = Path(path) if path else default_agent_path()
+    if not path.is_file():
+        raise AgentDefinitionError(f"agent definition not found: {path}")
+    return parse_agent(path.read_text(encoding="utf-8"), path)
+
+
+def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
+    where = path.name if path else "agent definition"
+    if not text.startswith("---"):
+        raise AgentDefinitionError(f"{where}: must start with a '---' YAML front matter block")
+    parts = text.split("\n---", 1)
+    if len(parts) != 2:
+        raise AgentDefinitionError(f"{where}: the front matter is not closed by '---'")
+    header, body = parts[0][3:], parts[1].lstrip("-").strip()
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        raise AgentDefinitionError(f"{where}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise AgentDefinitionError(f"{where}: front matter must be a mapping")
+    missing = [key for key in REQUIRED if not str(meta.get(key) or "").strip()]
+    if missing:
+        raise AgentDefinitionError(f"{where}: missing {', '.join(missing)} in the front matter")
+    if not body:
+        raise AgentDefinitionError(f"{where}: the body (the system prompt) is empty")
+    tools = meta.get("tools") or ()
+    if isinstance(tools, str):
+        tools = [item.strip() for item in tools.split(",") if item.strip()]
+    if not isinstance(tools, list | tuple) or not all(isinstance(t, str) for t in tools):
+        raise AgentDefinitionError(f"{where}: `tools` must be a list or a comma-separated string")
+    model = str(meta.get("model") or "sonnet").strip()
+    if model == "inherit":
+        model = "sonnet"
+    return AgentDefinition(
+        name=str(meta["name"]).strip(),
+        description=str(meta["description"]).strip(),
+        system_prompt=body,
+        model=model,
+        color=meta.get("color"),
+        tools=tuple(tools),
+        path=path,
+    )

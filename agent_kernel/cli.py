@@ -1,0 +1,186 @@
+"""The `workbench` command. Heavy imports wait until a subcommand needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Run the FastAPI backend agent, check what it built, keep its history.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the agent on a prompt in a workspace")
+    run.add_argument("prompt", help="the request, verbatim (use - to read it from stdin)")
+    run.add_argument("--workspace", type=Path, help="workspace dir (new temp one if omitted)")
+    run.add_argument("--history", type=Path, help="history dir for PHRs (default: ./history)")
+    run.add_argument("--mode", choices=["live", "record", "replay", "auto"])
+    run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
+    run.add_argument("--model", help="model alias (sonnet, opus, haiku) or full id")
+    run.add_argument("--agent", type=Path, help="agent definition file (Claude Code format)")
+    run.add_argument("--max-turns", type=int, default=40)
+    run.add_argument("--max-cost", type=float, help="stop when the run has cost this many USD")
+    run.add_argument("--max-output-tokens", type=int)
+    run.add_argument("--max-seconds", type=float)
+    run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
+    run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
+    run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+
+    adr = sub.add_parser("adr", help="Architecture Decision Records")
+    adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
+    new = adr_sub.add_parser("new", help="write a new ADR (only ever on request)")
+    new.add_argument("title")
+    new.add_argument("--context", default="")
+    new.add_argument("--decision", default="")
+    new.add_argument("--feature", default="none")
+    new.add_argument("--history", type=Path)
+
+    history = sub.add_parser("history", help="list, show or search Prompt History Records")
+    history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
+    history.add_argument("arg", nargs="?", help="ID for show, TEXT for search")
+    history.add_argument("--history", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and EXIT_USAGE
+    if args.command == "run":
+        return _run(args)
+    if args.command == "adr":
+        return _adr(args, parser)
+    if args.command == "history":
+        return _history(args)
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"workbench: {message}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .agent_definition import AgentDefinitionError, load_agent
+    from .budget import Budget
+    from .cassette import CassetteError
+    from .client import ModeError, make_client
+    from .console import ConsoleObserver
+    from .runner import run_agent
+    from .tools.ask_user import answers_from, chain, cli_answer
+    from .tools.base import ToolError
+    from .workbench import default_history_dir
+    from .workspace import Workspace
+
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        return _fail("the prompt is empty")
+    try:
+        agent = load_agent(args.agent)
+        handle = make_client(args.mode, cassette=args.cassette, model=args.model)
+        workspace = Workspace.create(args.workspace)
+    except (AgentDefinitionError, ModeError, CassetteError, ToolError, OSError) as exc:
+        return _fail(str(exc))
+    if handle.notice:
+        print(f"workbench: {handle.notice}", file=sys.stderr)
+    model = args.model
+    if model:
+        from .models import UnknownModelError, resolve_model
+
+        try:
+            model = resolve_model(model)
+        except UnknownModelError as exc:
+            return _fail(str(exc))
+    budget = Budget(
+        max_turns=args.max_turns,
+        max_output_tokens=args.max_output_tokens,
+        max_cost_usd=args.max_cost,
+        max_seconds=args.max_seconds,
+    )
+    cassette_answers = handle.cassette.answers if handle.cassette else None
+    answer = chain(
+        answers_from(args.answer) if args.answer else None,
+        answers_from(cassette_answers) if cassette_answers else None,
+        cli_answer,
+    )
+    observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)
+    result = run_agent(
+        prompt,
+        handle=handle,
+        agent=agent,
+        workspace=workspace,
+        history_dir=args.history or default_history_dir(),
+        model=model,
+        budget=budget,
+        observers=[observer],
+        answer=answer,
+        command="workbench run",
+    )
+    if args.json:
+        print(result.to_json())
+    else:
+        print(f"workspace: {workspace.root}")
+        print(f"PHR: {result.phr_path}")
+        print(f"trajectory: {result.trajectory_path}")
+        for suggestion in result.adr_suggestions:
+            print(suggestion)
+    return EXIT_OK if result.ok else EXIT_RUN_FAILED
+
+
+def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.adr_command != "new":
+        parser.print_help()
+        return EXIT_USAGE
+    from .adr import AdrDraft, write_adr
+    from .workbench import default_history_dir
+
+    draft = AdrDraft(
+        title=args.title,
+        context=args.context or "Recorded on request from the command line.",
+        decision=args.decision or args.title,
+        feature=args.feature,
+    )
+    try:
+        path = write_adr(args.history or default_history_dir(), draft)
+    except ValueError as exc:
+        return _fail(str(exc))
+    print(path)
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .history_index import scan_history, search
+    from .history_view import HistoryTable
+    from .workbench import default_history_dir
+
+    history_dir = args.history or default_history_dir()
+    records, malformed = scan_history(history_dir)
+    if args.action == "list":
+        print(repr(HistoryTable(records, malformed)))
+        return EXIT_OK
+    if not args.arg:
+        return _fail(f"history {args.action} needs an argument")
+    if args.action == "search":
+        print(repr(HistoryTable(search(history_dir, args.arg))))
+        return EXIT_OK
+    matches = [r for r in records if str(r.id) == args.arg.lstrip("0") or r.path.name == args.arg]
+    if not matches:
+        return _fail(f"no PHR with id {args.arg}", EXIT_RUN_FAILED)
+    for record in matches:
+        print(f"# {record.path}")
+        print(record.path.read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Plain-text display of a run, for the CLI, papermill outputs and terminals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from .events import (
+    Event,
+    Notice,
+    RunFinished,
+    RunStarted,
+    TextDelta,
+    ToolCalled,
+    ToolFinished,
+    TurnStarted,
+    UsageReported,
+)
+
+
+def summarize_input(name: str, tool_input: dict) -> str:
+    if name == "str_replace_based_edit_tool":
+        return f"{tool_input.get('command', '?')} {tool_input.get('path', '')}".strip()
+    if name == "run_tests":
+        return tool_input.get("target") or "(all tests)"
+    if name == "inspect_api":
+        return str(tool_input.get("symbol", ""))
+    if name == "ask_user":
+        return str(tool_input.get("question", ""))[:80]
+    if name == "submit_result":
+        return "Execution Contract"
+    return json.dumps(tool_input)[:80]
+
+
+class ConsoleObserver:
+    """Streams text as it arrives and puts each tool call on its own line."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.verbose = verbose
+        self.at_line_start = True
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+        if text:
+            self.at_line_start = text.endswith("\n")
+
+    def line(self, text: str) -> None:
+        if not self.at_line_start:
+            self.write("\n")
+        self.write(text + "\n")
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.line(f"== {event.label} · model {event.model}")
+            if event.notice:
+                self.line(f"   {event.notice}")
+        elif isinstance(event, TurnStarted):
+            if self.verbose:
+                self.line(f"-- turn {event.turn}")
+        elif isinstance(event, TextDelta):
+            self.write(event.text)
+        elif isinstance(event, ToolCalled):
+            self.line(f"→ {event.name}: {summarize_input(event.name, event.input)}")
+        elif isinstance(event, ToolFinished):
+            first = (event.output.strip().splitlines() or [""])[0][:100]
+            mark = "✗" if event.is_error else "✓"
+            self.line(f"  {mark} {first}")
+        elif isinstance(event, UsageReported):
+            if self.verbose:
+                self.line(
+                    f"   tokens in {event.input_tokens} out {event.output_tokens} "
+                    f"cache r/w {event.cache_read_tokens}/{event.cache_write_tokens} "
+                    f"· ${event.total_cost_usd:.4f} so far"
+                )
+        elif isinstance(event, Notice):
+            self.line(f"! {event.message}")
+        elif isinstance(event, RunFinished):
+            r = event.result
+            self.line(
+                f"== {r.status}: {r.reason} · {r.turns} turns · "
+                f"{r.usage.input_tokens + r.usage.cache_read_tokens + r.usage.cache_write_tokens}"
+                f" in / {r.usage.output_tokens} out tokens · ${r.cost_usd:.4f}"
+            )

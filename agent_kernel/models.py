@@ -1,0 +1,85 @@
+"""Model aliases and prices.
+
+`sonnet`, `opus` and `haiku` resolve to the newest id of that family that the pinned SDK
+lists and does not flag as deprecated, so an upgrade of the SDK moves the aliases with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import get_args
+
+ALIASES = ("sonnet", "opus", "haiku")
+
+
+class UnknownModelError(ValueError):
+    """The agent definition or the command line named a model we cannot resolve."""
+
+
+@lru_cache
+def sdk_model_ids() -> tuple[str, ...]:
+    """The model ids the installed SDK knows, newest first (the SDK's own order)."""
+    from anthropic.types import Model
+
+    literal = next(arg for arg in get_args(Model) if get_args(arg))
+    return tuple(get_args(literal))
+
+
+@lru_cache
+def deprecated_model_ids() -> frozenset[str]:
+    from anthropic._data import DEPRECATED_MODELS
+
+    return frozenset(DEPRECATED_MODELS)
+
+
+def resolve_model(name: str) -> str:
+    """An alias to a current id of the pinned SDK; a full id is taken as is."""
+    name = name.strip()
+    if name not in ALIASES:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:@/-]*", name):
+            raise UnknownModelError(f"not a model id: {name!r}")
+        return name
+    deprecated = deprecated_model_ids()
+    for model_id in sdk_model_ids():
+        if model_id.startswith(f"claude-{name}-") and model_id not in deprecated:
+            if re.search(r"-\d{8}$", model_id):
+                continue  # prefer the undated alias id
+            return model_id
+    raise UnknownModelError(f"the installed anthropic SDK lists no current '{name}' model")
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input: float
+    output: float
+    cache_write: float
+    cache_read: float
+
+
+def _price(input_: float, output: float) -> Price:
+    # Anthropic's published multipliers: 5-minute cache writes 1.25x, cache reads 0.1x.
+    return Price(input_, output, input_ * 1.25, input_ * 0.1)
+
+
+# List prices by family and generation; a model id matches its longest prefix.
+PRICE_TABLE: dict[str, Price] = {
+    "claude-opus-4-0": _price(15.0, 75.0),
+    "claude-opus-4-1": _price(15.0, 75.0),
+    "claude-opus-4": _price(5.0, 25.0),
+    "claude-opus": _price(5.0, 25.0),
+    "claude-sonnet": _price(3.0, 15.0),
+    "claude-haiku-3": _price(0.8, 4.0),
+    "claude-haiku": _price(1.0, 5.0),
+    "claude-fable": _price(3.0, 15.0),
+    "claude-mythos": _price(15.0, 75.0),
+}
+DEFAULT_PRICE = _price(3.0, 15.0)
+
+
+def price_for(model: str) -> Price:
+    matches = [prefix for prefix in PRICE_TABLE if model.startswith(prefix)]
+    return PRICE_TABLE[max(matches, key=len)] if matches else DEFAULT_PRICE

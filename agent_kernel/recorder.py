@@ -1,0 +1,100 @@
+"""Record: a transport that forwards to the live API and writes each exchange to a cassette.
+
+Streaming passes straight through (the user watches the run live); the events are teed and,
+when the stream closes, rebuilt into the final message and saved. Headers are never kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from .cassette import Cassette, Exchange
+from .replay import describe_request
+from .sse import accumulate, parse_stream
+
+
+class RecordingTransport(httpx2.BaseTransport):
+    def __init__(self, inner: httpx2.BaseTransport, path: Path, model: str) -> None:
+        self.inner = inner
+        self.cassette = Cassette(
+            source="recorded",
+            model=model,
+            date=dt.date.today().isoformat(),
+            exchanges=[],
+            path=Path(path),
+        )
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.read() or b"{}")
+        if self.cassette.prompt is None:
+            from .replay import first_user_text
+
+            self.cassette.prompt = first_user_text(body.get("messages") or [])
+            self.cassette.model = body.get("model") or self.cassette.model
+        expect = describe_request(body)
+        response = self.inner.handle_request(request)
+        if response.status_code >= 400:
+            response.read()
+            self._save(Exchange(error=_error_of(response), expect=expect))
+            return httpx2.Response(
+                response.status_code,
+                headers=response.headers,
+                content=response.content,
+                request=request,
+            )
+        if "text/event-stream" in response.headers.get("content-type", ""):
+            tee = _TeeStream(response, lambda message: self._save_message(message, expect))
+            return httpx2.Response(
+                response.status_code, headers=response.headers, stream=tee, request=request
+            )
+        response.read()
+        self._save_message(response.json(), expect)
+        return httpx2.Response(
+            response.status_code, headers=response.headers, content=response.content,
+            request=request,
+        )
+
+    def _save_message(self, message: dict[str, Any] | None, expect: dict[str, Any]) -> None:
+        if message is not None:
+            self._save(Exchange(response=message, expect=expect))
+
+    def _save(self, exchange: Exchange) -> None:
+        self.cassette.exchanges.append(exchange)
+        self.cassette.save()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _error_of(response: httpx2.Response) -> dict[str, Any]:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    return {
+        "status": response.status_code,
+        "type": error.get("type", "api_error"),
+        "message": error.get("message", response.text[:200]),
+    }
+
+
+class _TeeStream(httpx2.SyncByteStream):
+    def __init__(self, response: httpx2.Response, on_complete: Any) -> None:
+        self.response = response
+        self.on_complete = on_complete
+        self.chunks: list[bytes] = []
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.response.iter_raw():
+            self.chunks.append(chunk)
+            yield chunk
+        self.on_complete(accumulate(parse_stream(self.chunks)))
+
+    def close(self) -> None:
+        self.response.close()

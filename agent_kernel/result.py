@@ -1,0 +1,84 @@
+"""The result of one run: what happened, what changed, what it cost, where it is recorded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .contract import ExecutionContract
+from .usage import Usage
+
+Status = Literal["ok", "incomplete", "budget_exceeded", "refused", "error"]
+
+
+@dataclass
+class ToolTraceEntry:
+    turn: int
+    name: str
+    input: dict[str, Any]
+    output: str
+    is_error: bool
+    duration: float
+
+
+@dataclass
+class CheckOutcome:
+    description: str
+    test: str
+    passed: bool
+    output: str = ""
+
+
+@dataclass
+class RunResult:
+    status: Status
+    reason: str
+    prompt: str
+    mode: str
+    source: str
+    model: str
+    contract: ExecutionContract | None = None
+    checks: list[CheckOutcome] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+    diff: str = ""
+    tool_trace: list[ToolTraceEntry] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    duration_s: float = 0.0
+    turns: int = 0
+    final_text: str = ""
+    phr_path: Path | None = None
+    trajectory_path: Path | None = None
+    adr_suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def checks_passed(self) -> bool:
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "mode": self.mode,
+            "source": self.source,
+            "model": self.model,
+            "turns": self.turns,
+            "files_changed": self.files_changed,
+            "usage": self.usage.to_dict(),
+            "cost_usd": round(self.cost_usd, 6),
+            "duration_s": round(self.duration_s, 3),
+            "checks": [check.__dict__ for check in self.checks],
+            "contract": self.contract.model_dump() if self.contract else None,
+            "adr_suggestions": self.adr_suggestions,
+            "phr_path": str(self.phr_path) if self.phr_path else None,
+            "trajectory_path": str(self.trajectory_path) if self.trajectory_path else None,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=str)

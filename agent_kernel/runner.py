@@ -1,0 +1,190 @@
+"""One run, start to finish: the loop, then the diff, the PHR and the result.
+
+Whatever happens inside the loop, a run returns a `RunResult` and leaves its trajectory and
+its Prompt History Record behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from .adr import suggestion_text
+from .agent_definition import AgentDefinition
+from .budget import Budget
+from .client import ClientHandle
+from .events import Observer, RunFinished, RunStarted, broadcast
+from .loop import AgentLoop, LoopOutcome
+from .phr import PromptRecord, write_phr
+from .redaction import register_secret
+from .result import RunResult
+from .settings import get_settings
+from .system_prompt import build_system_prompt
+from .tools import default_tools
+from .tools.base import AnswerProvider, ToolContext
+from .trajectory import Trajectory
+from .workspace import Workspace
+
+
+def run_agent(
+    prompt: str,
+    *,
+    handle: ClientHandle,
+    agent: AgentDefinition,
+    workspace: Workspace,
+    history_dir: Path,
+    model: str | None = None,
+    budget: Budget | None = None,
+    observers: list[Observer] | None = None,
+    answer: AnswerProvider | None = None,
+    stop_event: threading.Event | None = None,
+    command: str = "workbench run",
+    test_timeout: float = 120.0,
+) -> RunResult:
+    settings = get_settings()
+    if settings.api_key:
+        register_secret(settings.api_key)
+    observers = list(observers or [])
+    model = model or _default_model(handle, agent)
+    started = time.monotonic()
+    run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    trajectory = Trajectory(
+        workspace.root / ".workbench" / "trajectories" / f"{run_id}.json",
+        {"run_id": run_id, "model": model, "mode": handle.mode, "source": handle.source,
+         "agent": agent.name, "workspace": str(workspace.root)},
+    )
+    broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
+    ctx = ToolContext(workspace=workspace, answer=answer, test_timeout=test_timeout)
+    loop = AgentLoop(
+        handle,
+        model=model,
+        system=build_system_prompt(agent, workspace),
+        tools=default_tools(),
+        ctx=ctx,
+        budget=budget or Budget(),
+        trajectory=trajectory,
+        observers=observers,
+        max_tokens=settings.max_tokens,
+        stop_event=stop_event,
+    )
+    try:
+        outcome = loop.run(prompt)
+    except Exception as exc:  # noqa: BLE001 - the run must still be recorded
+        outcome = loop.outcome
+        outcome.status, outcome.reason = "error", f"internal error: {type(exc).__name__}: {exc}"
+        trajectory.step("end", status="error", reason=outcome.reason)
+    result = RunResult(
+        status=outcome.status,
+        reason=outcome.reason,
+        prompt=prompt,
+        mode=handle.mode,
+        source=handle.source,
+        model=model,
+        contract=outcome.contract,
+        checks=outcome.checks,
+        files_changed=workspace.changed_files(),
+        diff=workspace.diff(),
+        tool_trace=outcome.tool_trace,
+        usage=outcome.usage,
+        cost_usd=outcome.cost_usd,
+        duration_s=time.monotonic() - started,
+        turns=outcome.turns,
+        final_text=outcome.final_text,
+        trajectory_path=trajectory.path,
+    )
+    if outcome.contract is not None:
+        result.adr_suggestions = [
+            suggestion_text(decision) for decision in outcome.contract.significant_decisions()
+        ]
+    try:
+        result.phr_path = write_phr(history_dir, prompt_record(result, outcome, command))
+    except Exception as exc:  # noqa: BLE001 - a history fault is reported, not raised
+        result.reason += f"; the PHR could not be written: {exc}"
+    trajectory.info.update(result.to_dict())
+    trajectory.save()
+    broadcast(observers, RunFinished(result))
+    return result
+
+
+def _default_model(handle: ClientHandle, agent: AgentDefinition) -> str:
+    if handle.mode == "replay" and handle.cassette is not None:
+        return handle.cassette.model
+    return get_settings().model or agent.resolved_model()
+
+
+def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> PromptRecord:
+    contract = outcome.contract
+    checks = result.checks
+    passed = sum(check.passed for check in checks)
+    checks_line = f"{passed}/{len(checks)} acceptance checks passed" if checks else "no checks run"
+    if contract is not None:
+        phr = contract.phr
+        title, stage, feature, labels = phr.title, phr.stage, phr.feature, list(phr.labels)
+        snapshot = contract.surface_and_success
+        impact = contract.artifact_summary
+        next_prompts = list(contract.follow_ups_and_risks)
+    else:
+        title, stage, feature, labels = fallback_title(result.prompt), "general", "none", []
+        snapshot = f"The run ended {result.status}: {result.reason}."
+        impact = f"No contract: the run ended {result.status} ({result.reason})."
+        next_prompts = ["Re-run the prompt once the cause above is fixed."]
+    failures = [check.test for check in checks if not check.passed]
+    return PromptRecord(
+        title=title,
+        stage=stage,
+        prompt=result.prompt,
+        response_snapshot=snapshot,
+        model=result.model,
+        feature=feature,
+        branch=_git_branch(),
+        user=_user(),
+        command=command,
+        labels=labels,
+        files=result.files_changed,
+        tests=[check.test for check in checks],
+        impact=impact,
+        tests_summary=checks_line,
+        files_summary=", ".join(result.files_changed) or "no files changed",
+        next_prompts=next_prompts,
+        reflection=(result.final_text.strip().splitlines() or ["(no closing text)"])[-1][:300],
+        failure_modes=(
+            f"status {result.status}: {result.reason}" if result.status != "ok"
+            else ("failed checks: " + ", ".join(failures) if failures else "none observed")
+        ),
+        graders=f"acceptance checks: {checks_line}",
+        prompt_variant=f"agent definition, {result.mode} mode ({result.source})",
+        next_experiment="tighten the prompt where the run hesitated" if result.ok else "retry",
+        status=result.status,
+        source=result.source,
+    )
+
+
+def fallback_title(prompt: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", prompt)[:5]
+    while len(words) < 3:
+        words.append("request")
+    return " ".join(words)
+
+
+def _git_branch() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--abbrev-ref", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "none"
+    return out.stdout.strip() or "none"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "none"

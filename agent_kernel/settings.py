@@ -1,0 +1,50 @@
+"""Workbench settings from the environment and `.env`, read once behind a cached getter."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Mode = Literal["live", "record", "replay", "auto"]
+MODES: tuple[str, ...] = ("live", "record", "replay", "auto")
+
+
+class WorkbenchSettings(BaseSettings):
+    """Everything a run can be configured with; the API key never leaves a SecretStr."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
+    mode: Mode = Field(default="auto", alias="WORKBENCH_MODE")
+    model: str | None = Field(default=None, alias="WORKBENCH_MODEL")
+    max_retries: int = Field(default=2, alias="WORKBENCH_MAX_RETRIES")
+    request_timeout: float = Field(default=600.0, alias="WORKBENCH_REQUEST_TIMEOUT")
+    max_tokens: int = Field(default=8192, alias="WORKBENCH_MAX_TOKENS")
+    ci: bool = Field(default=False, alias="CI")
+
+    @property
+    def api_key(self) -> str | None:
+        if self.anthropic_api_key is None:
+            return None
+        value = self.anthropic_api_key.get_secret_value().strip()
+        return value or None
+
+
+@lru_cache
+def get_settings() -> WorkbenchSettings:
+    return WorkbenchSettings()
+
+
+def reload_settings() -> WorkbenchSettings:
+    """Forget the cached settings (after the environment or `.env` changed)."""
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,33 @@
+"""The system prompt: the agent definition plus live facts about the workspace."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+from .agent_definition import AgentDefinition
+from .workspace import Workspace
+
+REPORTED_PACKAGES = ("fastapi", "pydantic", "sqlalchemy", "starlette", "pyjwt", "pwdlib", "httpx")
+
+
+def installed_versions() -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def build_system_prompt(agent: AgentDefinition, workspace: Workspace) -> str:
+    versions = ", ".join(f"{name} {version}" for name, version in installed_versions().items())
+    return (
+        f"{agent.system_prompt}\n\n"
+        "## This workspace (read live when the run started)\n\n"
+        f"- Python {platform.python_version()}; installed: {versions}\n"
+        "- Paths are relative to the workspace root; `run_tests` runs pytest there.\n"
+        "- Files:\n"
+        f"```\n{workspace.file_tree()}\n```\n"
+    )

@@ -1,0 +1,209 @@
+"""The Workbench: one object that ties a workspace, a mode, a history and the agent together.
+
+Notebooks, the widget panel, the `%%agent` magic and the CLI all go through it, so they
+behave alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from .agent_definition import AgentDefinition, load_agent
+from .budget import Budget
+from .client import ClientHandle, make_client
+from .events import Observer
+from .result import RunResult
+from .settings import get_settings
+from .tools.ask_user import answers_from, chain
+from .tools.base import AnswerProvider
+from .workspace import Workspace
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_history_dir() -> Path:
+    return Path(os.environ.get("WORKBENCH_HISTORY") or REPO_ROOT / "history")
+
+
+def cassette_for(name: str) -> Path:
+    """The cassette a named session replays: `notebooks/cassettes/<name>.yaml`."""
+    return REPO_ROOT / "notebooks" / "cassettes" / f"{name}.yaml"
+
+
+class Workbench:
+    """A workspace, a mode, a history and the agent, ready to run prompts and check the app."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        workspace: str | Path | None = None,
+        history: str | Path | None = None,
+        mode: str = "auto",
+        cassette: str | Path | None = None,
+        answers: dict[str, str] | list[str] | None = None,
+        agent: str | Path | AgentDefinition | None = None,
+        model: str | None = None,
+        budget: Budget | None = None,
+        display: bool = True,
+    ) -> None:
+        self.name = name
+        self.workspace = Workspace.create(workspace)
+        self.history_dir = Path(history) if history else default_history_dir()
+        self.mode = (mode or get_settings().mode or "auto").lower()
+        if cassette is None and name:
+            candidate = cassette_for(name)
+            cassette = candidate if candidate.exists() else None
+        self.cassette = Path(cassette) if cassette else None
+        self.answers = answers
+        self.agent = agent if isinstance(agent, AgentDefinition) else load_agent(agent)
+        self.model = model
+        self.budget = budget or Budget()
+        self.display = display
+        self.last_result: RunResult | None = None
+        self.stop_event = threading.Event()
+        self._client: Any = None
+        self.handle: ClientHandle | None = None
+
+    # -- running the agent ----------------------------------------------------------------
+
+    def connect(self) -> ClientHandle:
+        """The client for this workbench's mode (auto decides here, and says why)."""
+        self.handle = make_client(self.mode, cassette=self.cassette, model=self.model)
+        return self.handle
+
+    @property
+    def mode_label(self) -> str:
+        handle = self.handle or self.connect()
+        return handle.label
+
+    def answer_provider(self, extra: AnswerProvider | None = None) -> AnswerProvider:
+        providers: list[AnswerProvider | None] = [extra]
+        if self.answers:
+            providers.append(answers_from(self.answers))
+        handle = self.handle
+        if handle is not None and handle.cassette is not None and handle.cassette.answers:
+            providers.append(answers_from(handle.cassette.answers))
+        return chain(*providers)
+
+    def run(
+        self,
+        prompt: str,
+        *,
+        observers: list[Observer] | None = None,
+        answer: AnswerProvider | None = None,
+    ) -> RunResult:
+        """Run the agent on `prompt`; renders progressively in a notebook or a terminal."""
+        from .runner import run_agent
+
+        self.stop_event.clear()
+        handle = self.connect()
+        shown = list(observers or [])
+        renderer = None
+        if self.display and observers is None:
+            from .display import live_renderer
+
+            renderer = live_renderer(self)
+            shown.append(renderer)
+        result = run_agent(
+            prompt,
+            handle=handle,
+            agent=self.agent,
+            workspace=self.workspace,
+            history_dir=self.history_dir,
+            model=self.model,
+            budget=self.budget,
+            observers=shown,
+            answer=self.answer_provider(answer),
+            stop_event=self.stop_event,
+            command=f"Workbench({self.name or ''}).run",
+        )
+        self.last_result = result
+        return result
+
+    def stop(self) -> None:
+        """Ask the running agent to stop at the next safe point."""
+        self.stop_event.set()
+
+    # -- the app it produced ----------------------------------------------------------------
+
+    def client(self, *, timeout: float = 15.0, raise_server_exceptions: bool = True) -> Any:
+        """A TestClient on a fresh import of the workspace app (the latest files)."""
+        from .live_check import open_client
+
+        self.close()
+        self._client = open_client(
+            self.workspace.root, timeout=timeout, raise_server_exceptions=raise_server_exceptions
+        )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.__exit__(None, None, None)
+            except Exception:  # noqa: BLE001 - closing a broken app must not fail the caller
+                pass
+            self._client = None
+
+    def diff(self) -> str:
+        return self.workspace.diff()
+
+    def apply(self, target: str | Path | None = None) -> list[str]:
+        """Copy the workspace's changes into the repo's `sandbox_app/` and its tests."""
+        target = Path(target) if target else REPO_ROOT
+        applied: list[str] = []
+        for rel in self.workspace.changed_files():
+            source = self.workspace.root / rel
+            dest_rel = rel
+            if rel.startswith("tests/"):
+                dest_rel = "tests/sandbox_app/" + rel.removeprefix("tests/")
+            elif not rel.startswith("sandbox_app/"):
+                continue
+            dest = target / dest_rel
+            if source.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, dest)
+                applied.append(f"updated {dest_rel}")
+            elif dest.exists():
+                dest.unlink()
+                applied.append(f"deleted {dest_rel}")
+        print("\n".join(applied) or "nothing to apply")
+        return applied
+
+    # -- history ----------------------------------------------------------------------------
+
+    def history(self) -> Any:
+        from .history_view import HistoryTable
+
+        return HistoryTable.scan(self.history_dir)
+
+    def create_adr(self, title: str | None = None, *, context: str = "") -> Path:
+        """Write an ADR for a significant decision of the last run (only when asked)."""
+        from .adr import AdrDraft, draft_from_decision, write_adr
+
+        contract = self.last_result.contract if self.last_result else None
+        decisions = contract.significant_decisions() if contract else []
+        chosen = next((d for d in decisions if title in (None, d.title)), None)
+        if chosen is not None:
+            feature = contract.phr.feature if contract else "none"
+            draft = draft_from_decision(chosen, feature, context)
+        elif title:
+            draft = AdrDraft(
+                title=title,
+                context=context or "Recorded on request.",
+                decision=title,
+                consequences_positive=[],
+                consequences_negative=[],
+                alternatives=[],
+                references=[],
+            )
+        else:
+            raise ValueError("the last run suggested no ADR; pass a title to write one anyway")
+        return write_adr(self.history_dir, draft)
+
+    def __repr__(self) -> str:
+        return f"Workbench(name={self.name!r}, workspace={self.workspace.root}, mode={self.mode!r})"
