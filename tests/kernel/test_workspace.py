@@ -27,7 +27,8 @@ def test_default_baseline_is_the_repository_package(monkeypatch):
 def test_create_copies_package_tests_and_pytest_ini(workspace: Workspace):
     root = workspace.root
     assert root.is_absolute() and root == root.resolve()
-    for rel in ("sandbox_app/main.py", "sandbox_app/api/routes/health.py", "sandbox_app/core/db.py"):
+    copied = ("sandbox_app/main.py", "sandbox_app/api/routes/health.py", "sandbox_app/core/db.py")
+    for rel in copied:
         assert (root / rel).read_bytes() == (REPO / rel).read_bytes()
     assert (root / "tests/test_health.py").read_bytes() == (
         REPO / "tests/sandbox_app/test_health.py"
@@ -162,9 +163,9 @@ def test_resolve_confines_paths(workspace: Workspace, tmp_path: Path):
     (root / "escape").symlink_to(tmp_path)
     with pytest.raises(ToolError, match="outside the workspace"):
         workspace.resolve("escape/anything.txt")
-    with pytest.raises(ToolError, match=".workbench"):
+    with pytest.raises(ToolError, match=r"\.workbench/"):
         workspace.resolve(".workbench/baseline/sandbox_app/main.py")
-    with pytest.raises(ToolError, match=".workbench"):
+    with pytest.raises(ToolError, match=r"\.workbench/"):
         workspace.resolve(".workbench")
 
 
