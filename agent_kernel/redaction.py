@@ -1,0 +1,161 @@
+"""Secret redaction for everything the workbench writes (PHRs, ADRs, trajectories, cassettes).
+
+Patterns are compiled once at import; environment values are read at call time so a key
+exported after import is still caught. The key/value rules only fire on values that look
+like tokens, so ordinary code in a prompt (`password: str`, `api_key=settings.api_key`)
+stays verbatim.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+SECRET_ENV_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
+MIN_ENV_SECRET_LENGTH = 8
+MIN_REGISTERED_LENGTH = 4
+
+_registered: set[str] = set()
+_registered_lock = threading.Lock()
+
+# Names whose value is a secret: x-api-key, ANTHROPIC_API_KEY, access_token, client_secret ...
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.-]*?(?:api[_-]?key|apikey|secret[_-]?(?:access[_-]?)?key|private[_-]?key"
+    r"|token|secret|password|passwd|credentials?)"
+)
+_SECRET_NAME_RE = re.compile(rf"(?i){_SECRET_NAME}|authorization|cookie")
+
+# Order matters: whole blocks and specific formats before the generic key/value rule.
+_PEM = re.compile(
+    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_PEM, REDACTED),
+    # Anthropic keys (sk-ant-api03-..., sk-ant-admin01-...).
+    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), REDACTED),
+    # Other sk- style keys (sk-proj-..., sk-live-...): long tails only.
+    (re.compile(r"\bsk-[A-Za-z0-9_\-]{20,}"), REDACTED),
+    # JSON Web Tokens: header.payload.signature, header starts with base64url '{"'.
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), REDACTED),
+    # AWS access key ids.
+    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b"), REDACTED),
+    # GitHub, Slack, Google tokens.
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), REDACTED),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), REDACTED),
+    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), REDACTED),
+    # Authorization headers.
+    (
+        re.compile(
+            r"(?i)\b(Bearer|Basic)(\s+)(?!\[REDACTED\])"
+            # a digit, or long enough not to be a word ("Bearer authentication")
+            r"(?=[A-Za-z._~+/=\-]*[0-9]|[A-Za-z0-9._~+/=\-]{20})[A-Za-z0-9._~+/=\-]{8,}"
+        ),
+        rf"\1\2{REDACTED}",
+    ),
+    # name = "quoted value" / "name": "value" / name: 'value' / NAME: str = "value"
+    (
+        re.compile(
+            rf"""(?ix)
+            (?P<lead>["']?\b{_SECRET_NAME}["']?(?:[ \t]*:[ \t]*[A-Za-z_][\w\[\].,| ]*?)?
+                \s*[:=]\s*)
+            (?P<q>["'])(?!\[REDACTED\])(?P<val>[^"'\n]{{4,}})(?P=q)
+            """
+        ),
+        rf"\g<lead>\g<q>{REDACTED}\g<q>",
+    ),
+    # name=value / name: value (headers, env files, query strings): token-looking values only,
+    # so `password: Optional[str]` or `api_key=settings.api_key` are left alone.
+    (
+        re.compile(
+            rf"""(?ix)
+            (?P<lead>\b{_SECRET_NAME}\s*[:=][ \t]*)
+            (?!\[REDACTED\])(?P<val>[A-Za-z0-9_\-+/=~!@\#$%^*]{{8,}})
+            (?=[\s"',;&)}}\]>]|$)
+            """
+        ),
+        rf"\g<lead>{REDACTED}",
+    ),
+)
+
+
+def register_secret(value: str) -> None:
+    """Redact this literal value from now on (e.g. a key read from .env, not os.environ)."""
+    if value and len(value.strip()) >= MIN_REGISTERED_LENGTH:
+        with _registered_lock:
+            _registered.add(value)
+
+
+def unregister_secret(value: str) -> None:
+    with _registered_lock:
+        _registered.discard(value)
+
+
+def clear_registered_secrets() -> None:
+    with _registered_lock:
+        _registered.clear()
+
+
+def is_secret_name(name: str) -> bool:
+    """True for names like ANTHROPIC_API_KEY, x-api-key, access_token, Authorization."""
+    return _SECRET_NAME_RE.fullmatch(name) is not None
+
+
+def secret_values(environ: Iterable[tuple[str, str]] | None = None) -> list[str]:
+    """Literal secrets to remove: sensitive environment values plus registered ones."""
+    items = os.environ.items() if environ is None else environ
+    values = {
+        value
+        for name, value in items
+        if len(value) >= MIN_ENV_SECRET_LENGTH
+        and any(marker in name.upper() for marker in SECRET_ENV_MARKERS)
+    }
+    with _registered_lock:
+        values |= _registered
+    # Longest first, so a secret that contains another is removed whole.
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """Replace every secret in `text` with [REDACTED]."""
+    return _redact(text, secret_values())
+
+
+def _redact(text: str, values: list[str]) -> str:
+    if not text:
+        return text
+    for value in values:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_obj(obj: Any) -> Any:
+    """Redact strings inside dicts, lists and tuples; values under secret-named keys go whole."""
+    return _redact_obj(obj, secret_values())
+
+
+def _redact_obj(obj: Any, values: list[str]) -> Any:
+    if isinstance(obj, str):
+        return _redact(obj, values)
+    if isinstance(obj, dict):
+        out: dict[Any, Any] = {}
+        for key, value in obj.items():
+            new_key = _redact(key, values) if isinstance(key, str) else key
+            if isinstance(key, str) and isinstance(value, str) and value and is_secret_name(key):
+                out[new_key] = REDACTED
+            else:
+                out[new_key] = _redact_obj(value, values)
+        return out
+    if isinstance(obj, list):
+        return [_redact_obj(item, values) for item in obj]
+    if isinstance(obj, tuple):
+        return tuple(_redact_obj(item, values) for item in obj)
+    return obj

@@ -1,0 +1,178 @@
+"""Secret redaction: every secret shape is removed, ordinary code and prose stay verbatim."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from agent_kernel.redaction import (
+    REDACTED,
+    clear_registered_secrets,
+    is_secret_name,
+    redact,
+    redact_obj,
+    register_secret,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_registered_secrets():
+    clear_registered_secrets()
+    yield
+    clear_registered_secrets()
+
+
+def anthropic_key() -> str:
+    return "sk-ant-" + "api03-" + secrets.token_urlsafe(60)
+
+
+def test_anthropic_key_is_removed_whole():
+    key = anthropic_key()
+    out = redact(f"export KEY_USED={key} # note")
+    assert key not in out
+    assert "sk-ant" not in out
+    assert out.endswith(" # note")
+
+
+def test_generic_sk_token_long_only():
+    token = "sk-" + "proj-" + "A1b2" * 8
+    assert redact(f"token {token}.") == f"token {REDACTED}."
+    assert redact("see sk-learn docs") == "see sk-learn docs"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Bearer {s}", "abc123def456ghi789"),
+        ("curl -H 'authorization: bearer {s}'", "tok_9f8e7d6c5b4a"),
+        ("x-api-key: {s}", "abcd1234efgh5678"),
+        ("GET /v1?api_key={s}&page=2", "q1w2e3r4t5y6"),
+        ('{{"api_key": "{s}"}}', "hello-world-value"),
+        ("{{'apiKey': '{s}'}}", "single-quoted-key"),
+        ("ANTHROPIC_API_KEY={s}", "plainvalue12345"),
+        ('SECRET_KEY: str = "{s}"', "change-me-in-production"),
+        ("AWS_SECRET_ACCESS_KEY={s}", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE"),
+        ("client_secret: {s}", "Zx9Yw8Vu7Ts6"),
+    ],
+)
+def test_key_value_pairs_and_headers(text, secret):
+    out = redact(text.format(s=secret))
+    assert secret not in out
+    assert REDACTED in out
+
+
+def test_aws_access_key_id():
+    key_id = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+    assert redact(f"id={key_id} ok") == f"id={REDACTED} ok"
+
+
+def test_jwt():
+    jwt = (
+        "eyJ"
+        + "hbGciOiJIUzI1NiJ9"
+        + ".eyJzdWIiOiJhbGljZSJ9"
+        + ".dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    )
+    out = redact(f"token={jwt}\nnext line")
+    assert jwt not in out and "eyJ" not in out
+    assert out.endswith("next line")
+
+
+def test_pem_private_key_block():
+    body = "MIIEowIBAAKCAQEA" + secrets.token_hex(40)
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    out = redact(f"before\n{pem}\nafter")
+    assert out == f"before\n{REDACTED}\nafter"
+    truncated = redact(f"-----BEGIN PRIVATE KEY-----\n{body}")
+    assert body not in truncated
+
+
+def test_environment_values_read_at_call_time(monkeypatch):
+    value = secrets.token_hex(12)
+    text = f"connecting with {value}"
+    assert redact(text) == text
+    monkeypatch.setenv("MY_SERVICE_TOKEN", value)
+    assert redact(text) == f"connecting with {REDACTED}"
+    for name in ("DB_PASSWORD", "app_secret", "GCP_CREDENTIALS", "SIGNING_KEY"):
+        other = secrets.token_hex(10)
+        monkeypatch.setenv(name, other)
+        assert other not in redact(f"x {other} y"), name
+
+
+def test_environment_short_or_unrelated_values_kept(monkeypatch):
+    monkeypatch.setenv("SHORT_TOKEN", "abc1234")  # 7 characters: too common to redact
+    monkeypatch.setenv("WORKBENCH_COLOUR", "ultraviolet-42")
+    text = "abc1234 and ultraviolet-42"
+    assert redact(text) == text
+
+
+def test_registered_secret():
+    value = "from-dotenv-" + secrets.token_hex(4)
+    register_secret(value)
+    assert redact(f"[{value}]") == f"[{REDACTED}]"
+    register_secret("ab")  # too short to be meaningful: ignored
+    assert redact("ab cab") == "ab cab"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "password: str",
+        "password: Optional[str] = None",
+        "hashed_password = get_password_hash(password)",
+        "api_key=settings.anthropic_api_key",
+        'oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")',
+        'token_url="/api/auth/token"',
+        "max_tokens=1024, input_tokens: 12",
+        "Uses OAuth2 Bearer authentication.",
+        "Ask the user; run the task-ant script.",
+        "def create_access_token(data: dict, expires_delta: timedelta | None = None):",
+        "Use {{ placeholders }} and `code` freely.",
+    ],
+)
+def test_ordinary_code_and_prose_kept(code):
+    assert redact(code) == code
+
+
+def test_idempotent():
+    text = f"Bearer abc123def456 and {anthropic_key()} and api_key='zzzzzzzz1'"
+    once = redact(text)
+    assert redact(once) == once
+    assert once.count(REDACTED) == 3
+
+
+def test_redact_obj_walks_containers():
+    key = anthropic_key()
+    data = {
+        "messages": [{"role": "user", "content": f"use {key}"}],
+        "headers": {"x-api-key": "short", "Authorization": "Bearer x"},
+        "pair": ("plain", key),
+        "usage": {"max_tokens": 10, "input_tokens": 5},
+        "token_type": "bearer",
+        "nothing": None,
+    }
+    out = redact_obj(data)
+    assert key not in repr(out)
+    assert out["headers"] == {"x-api-key": REDACTED, "Authorization": REDACTED}
+    assert out["pair"] == ("plain", REDACTED)
+    assert out["usage"] == {"max_tokens": 10, "input_tokens": 5}
+    assert out["token_type"] == "bearer"
+    assert out["nothing"] is None
+    assert data["headers"]["x-api-key"] == "short"  # the input is not modified
+
+
+def test_secret_names():
+    for name in ("ANTHROPIC_API_KEY", "x-api-key", "access_token", "client_secret", "password"):
+        assert is_secret_name(name), name
+    for name in ("max_tokens", "token_type", "tokenUrl", "path", "keyboard"):
+        assert not is_secret_name(name), name
+
+
+def test_long_text_keeps_everything_else():
+    key = anthropic_key()
+    filler = "line of ordinary text 0123456789\n" * 5000
+    out = redact(filler + key + "\n" + filler)
+    assert out == filler + REDACTED + "\n" + filler
+    assert not re.search(r"sk-ant-", out)
