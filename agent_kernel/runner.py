@@ -24,10 +24,11 @@ from .loop import AgentLoop, LoopOutcome
 from .phr import PromptRecord, write_phr
 from .redaction import register_secret
 from .result import RunResult
-from .settings import get_settings
+from .settings import env_flag, get_settings
 from .system_prompt import build_system_prompt
 from .tools import default_tools
 from .tools.base import AnswerProvider, ToolContext
+from .tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .trajectory import Trajectory
 from .workspace import Workspace
 
@@ -65,7 +66,7 @@ def run_agent(
         handle,
         model=model,
         system=build_system_prompt(agent, workspace),
-        tools=default_tools(),
+        tools=_tools(),
         ctx=ctx,
         budget=budget or Budget(),
         trajectory=trajectory,
@@ -110,6 +111,13 @@ def run_agent(
     trajectory.save()
     broadcast(observers, RunFinished(result))
     return result
+
+
+def _tools() -> list:
+    tools = default_tools()
+    if env_flag(SUPPRESS_ENV):
+        tools = [SuppressedEdits(t) if t.name == "str_replace_based_edit_tool" else t for t in tools]
+    return tools
 
 
 def _default_model(handle: ClientHandle, agent: AgentDefinition) -> str:
