@@ -270,10 +270,10 @@ class AgentLoop:
             for c in self.ctx.extra.get("check_results", [])
         ]
         failed = [check.test for check in self.outcome.checks if not check.passed]
-        reason = "contract submitted"
         if failed:
-            reason += f"; {len(failed)} acceptance check(s) failed: {', '.join(failed)}"
-        return self._finish("ok", reason)
+            reason = f"{len(failed)} acceptance check(s) failed: {', '.join(failed)}"
+            return self._finish("incomplete", f"contract submitted, but {reason}")
+        return self._finish("ok", "contract submitted; every acceptance check passed")
 
     def _finish(self, status: Status, reason: str) -> LoopOutcome:
         self.outcome.status = status
