@@ -1,0 +1,197 @@
+"""`run_tests`: pytest in the workspace, in its own process group, with no secrets in reach.
+
+Tests are code the agent wrote, so they run in a subprocess: rooted at the workspace,
+killed as a whole group when they hang, and given an environment stripped of API keys,
+tokens and passwords. A failing run is information for the model, not a tool error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+# Plugins of the workbench's own environment that app tests never use: nbval alone costs
+# seconds of start-up (nbformat, jsonschema) on every run.
+SKIPPED_PLUGINS = ("-p", "no:nbval")
+SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
+SUMMARY_LINE = re.compile(r"\b\d+ (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
+COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
+
+
+@dataclass
+class TestRun:
+    """The outcome of one pytest run in the workspace."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    passed: bool
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    duration: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def header(self) -> str:
+        """One line: outcome, counts and time, as the model and the CLI see it."""
+        counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        if self.timed_out:
+            state = "timed out"
+        elif self.passed:
+            state = "passed"
+        elif self.exit_code == 5:
+            state = "failed (no tests collected)"
+        else:
+            state = f"failed (exit code {self.exit_code})"
+        detail = f": {counts}" if counts else ""
+        return f"{state}{detail} in {self.duration:.1f}s"
+
+
+def safe_environment(root: str) -> dict[str, str]:
+    """os.environ without anything that looks like a credential, rooted at the workspace."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith("ANTHROPIC_")
+        and not any(marker in name.upper() for marker in SECRET_MARKERS)
+    }
+    # The workspace's pytest.ini decides, not the caller's pytest (addopts, plugins, workers).
+    env = {name: value for name, value in env.items() if not name.startswith("PYTEST_")}
+    env["PYTHONPATH"] = root
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def parse_counts(output: str) -> dict[str, int]:
+    """The counts from pytest's final summary line ('2 passed, 1 failed in 0.3s')."""
+    for line in reversed(output.splitlines()):
+        if SUMMARY_LINE.search(line):
+            counts: dict[str, int] = {}
+            for number, kind in COUNT.findall(line):
+                kind = {"error": "errors", "warning": "warnings"}.get(kind, kind)
+                counts[kind] = int(number)
+            return counts
+    return {}
+
+
+def validate_target(workspace: Workspace, target: str) -> str:
+    """The target as a workspace-relative pytest argument, or ToolError if it leaves the root."""
+    if not isinstance(target, str) or not target.strip():
+        raise ToolError("`target` must be a non-empty path or pytest node id")
+    target = target.strip()
+    if target.startswith("-"):
+        raise ToolError("`target` must be a path or node id, not a pytest option")
+    path_part, sep, node = target.partition("::")
+    path = workspace.resolve(path_part)
+    if not path.exists():
+        raise ToolError(f"{path_part!r} does not exist in the workspace")
+    return workspace.relative(path) + sep + node
+
+
+def run_pytest(
+    workspace: Workspace,
+    target: str | None = None,
+    *,
+    timeout: float = 120.0,
+    cap: int = OUTPUT_CAP,
+) -> TestRun:
+    """Run pytest (optionally on one path or node id) in the workspace and report the result."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SKIPPED_PLUGINS]
+    if target is not None:
+        command.append(validate_target(workspace, target))
+    root = str(workspace.root)
+    started = time.monotonic()
+    timed_out = False
+    # Output goes to a file, not a pipe: a killed group can never leave a reader blocked.
+    with tempfile.TemporaryFile() as sink:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=safe_environment(root),
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        duration = time.monotonic() - started
+        sink.seek(0)
+        output = sink.read().decode("utf-8", errors="replace")
+    if timed_out:
+        output += f"\n[timed out after {timeout:g}s; the test process group was killed]\n"
+    exit_code = None if timed_out else process.returncode
+    return TestRun(
+        passed=exit_code == 0,
+        exit_code=exit_code,
+        timed_out=timed_out,
+        output=cap_output(output, cap),
+        duration=duration,
+        counts=parse_counts(output),
+    )
+
+
+class RunTestsTool:
+    """`run_tests`: the workspace's pytest suite, or one file or node id of it."""
+
+    name = "run_tests"
+
+    def definition(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": (
+                "Run pytest in the workspace (rooted at the workspace, with its pytest.ini: "
+                "tests live under tests/ and import the app as `sandbox_app`). Without "
+                "`target` the whole suite runs; with `target` only that file, folder or node "
+                "id (e.g. tests/test_items.py::test_create_item). Returns a header "
+                "(passed / failed / timed out, counts, duration) and pytest's output, cut in "
+                "the middle when long. Failing tests are reported, not raised as errors. "
+                "Tests run with a time limit and without API keys or other secrets in the "
+                "environment. Run the relevant tests after every change and before "
+                "submit_result."
+            ),
+            "input_schema": {
+                "type": "object",
+                "properties": {
+                    "target": {
+                        "type": "string",
+                        "description": (
+                            "Optional path or pytest node id relative to the workspace root, "
+                            "e.g. tests/test_health.py or tests/test_health.py::test_name."
+                        ),
+                    }
+                },
+                "additionalProperties": False,
+            },
+        }
+
+    def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
+        target = tool_input.get("target")
+        if target is not None and not isinstance(target, str):
+            raise ToolError("`target` must be a string")
+        run = run_pytest(ctx.workspace, target or None, timeout=ctx.test_timeout)
+        header = f"run_tests {target or '(whole suite)'}: {run.header()}"
+        if run.timed_out:
+            header += (
+                f"\nThe run exceeded {ctx.test_timeout:g}s and was killed; look for a test "
+                "or fixture that hangs (a blocking call, an endless loop, a server that "
+                "never stops)."
+            )
+        return f"{header}\n\n{run.output}"
