@@ -1,0 +1,43 @@
+"""Re-execute every notebook in place, offline, so its committed outputs are current.
+
+Run with `make notebooks` after a change to a notebook, its cassette or the display code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import papermill
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main(names: list[str]) -> int:
+    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if names:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(n) for n in names)]
+    for key in [k for k in os.environ if k.startswith("ANTHROPIC_")]:
+        del os.environ[key]
+    os.environ.pop("WORKBENCH_SUPPRESS_EDITS", None)
+    os.environ.update({"CI": "true", "WORKBENCH_MODE": "replay"})
+    failed = []
+    for notebook in notebooks:
+        with tempfile.TemporaryDirectory() as history:
+            os.environ["WORKBENCH_HISTORY"] = history
+            print(f"executing {notebook.name}", flush=True)
+            try:
+                papermill.execute_notebook(
+                    str(notebook), str(notebook), kernel_name="fastapi-workbench",
+                    cwd=str(notebook.parent), progress_bar=False,
+                )
+            except papermill.PapermillExecutionError as exc:
+                print(f"  FAILED: {exc.ename}: {exc.evalue}", flush=True)
+                failed.append(notebook.name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
