@@ -6,11 +6,12 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["live", "record", "replay", "auto"]
 MODES: tuple[str, ...] = ("live", "record", "replay", "auto")
+TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
 class WorkbenchSettings(BaseSettings):
@@ -20,12 +21,22 @@ class WorkbenchSettings(BaseSettings):
 
     anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
-    mode: Mode = Field(default="auto", alias="WORKBENCH_MODE")
+    # A plain string: an unknown WORKBENCH_MODE is reported by the client factory as a
+    # ModeError naming the choices, not as a settings crash.
+    mode: str = Field(default="auto", alias="WORKBENCH_MODE")
     model: str | None = Field(default=None, alias="WORKBENCH_MODEL")
     max_retries: int = Field(default=2, alias="WORKBENCH_MAX_RETRIES")
     request_timeout: float = Field(default=600.0, alias="WORKBENCH_REQUEST_TIMEOUT")
     max_tokens: int = Field(default=8192, alias="WORKBENCH_MAX_TOKENS")
     ci: bool = Field(default=False, alias="CI")
+
+    @field_validator("ci", mode="before")
+    @classmethod
+    def _lenient_flag(cls, value: object) -> bool:
+        """CI systems set `CI` to anything (``, `1`, `true`, `woodpecker`); never fail on it."""
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in TRUTHY
 
     @property
     def api_key(self) -> str | None:
@@ -47,4 +58,4 @@ def reload_settings() -> WorkbenchSettings:
 
 
 def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(name, "").strip().lower() in TRUTHY
