@@ -43,3 +43,14 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+.PHONY: notebooks record
+
+# Re-execute the notebooks offline so their committed outputs are current (nbval checks them).
+notebooks: install
+	$(PY) scripts/refresh_notebooks.py $(NB)
+
+# Re-record one notebook's session live (needs ANTHROPIC_API_KEY): make record NB=01_rest_design
+record: install
+	@test -n "$(NB)" || { echo "usage: make record NB=01_rest_design"; exit 2; }
+	$(PY) scripts/record_session.py $(NB)
