@@ -1,0 +1,38 @@
+"""The agent's tools, one module each, and the pieces the loop and front ends reuse."""
+
+from __future__ import annotations
+
+from .ask_user import NOBODY, AskUserTool, answers_from, chain, cli_answer
+from .base import OUTPUT_CAP, AnswerProvider, Tool, ToolContext, ToolError, cap_output
+from .editor import TextEditorTool
+from .inspect_api import InspectApiTool
+from .run_tests import RunTestsTool, TestRun, run_pytest
+from .submit_result import CheckResult, SubmitResultTool
+
+
+def default_tools() -> list[Tool]:
+    """The workbench's tools, in the order they are offered to the model."""
+    return [TextEditorTool(), RunTestsTool(), InspectApiTool(), AskUserTool(), SubmitResultTool()]
+
+
+__all__ = [
+    "NOBODY",
+    "OUTPUT_CAP",
+    "AnswerProvider",
+    "AskUserTool",
+    "CheckResult",
+    "InspectApiTool",
+    "RunTestsTool",
+    "SubmitResultTool",
+    "TestRun",
+    "TextEditorTool",
+    "Tool",
+    "ToolContext",
+    "ToolError",
+    "answers_from",
+    "cap_output",
+    "chain",
+    "cli_answer",
+    "default_tools",
+    "run_pytest",
+]

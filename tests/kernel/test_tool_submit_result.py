@@ -1,0 +1,152 @@
+"""submit_result: the contract is validated, and its acceptance checks really run."""
+
+from pathlib import Path
+
+import pytest
+
+from agent_kernel.contract import ExecutionContract
+from agent_kernel.tools import (
+    AskUserTool,
+    CheckResult,
+    InspectApiTool,
+    RunTestsTool,
+    SubmitResultTool,
+    TextEditorTool,
+    default_tools,
+)
+from agent_kernel.tools.base import ToolContext, ToolError
+from agent_kernel.workspace import Workspace
+
+tool = SubmitResultTool()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> ToolContext:
+    return ToolContext(workspace=Workspace.create(tmp_path / "ws"), test_timeout=60)
+
+
+def contract(**overrides) -> dict:
+    data = {
+        "surface_and_success": "GET /api/health answers 200 with the database status",
+        "constraints": ["no new dependencies"],
+        "invariants": ["the health route stays unauthenticated"],
+        "non_goals": ["metrics"],
+        "artifact_summary": "Baseline health route, unchanged.",
+        "acceptance_checks": [
+            {"description": "health answers 200 and reachable", "test": "tests/test_health.py"},
+        ],
+        "follow_ups_and_risks": ["add a readiness probe"],
+        "decisions": [],
+        "phr": {"stage": "green", "feature": "health", "title": "Check the health route"},
+    }
+    data.update(overrides)
+    return data
+
+
+def test_definition_uses_the_contract_schema():
+    definition = tool.definition()
+    assert definition["name"] == "submit_result"
+    assert definition["input_schema"] == ExecutionContract.model_json_schema()
+    assert "ENDS THE RUN" in definition["description"]
+
+
+def test_invalid_contract_lists_every_error(ctx):
+    bad = contract(
+        surface_and_success="Two sentences. Not allowed",
+        acceptance_checks=[],
+        follow_ups_and_risks=["a", "b", "c", "d"],
+        phr={"stage": "later", "title": "Too short"},
+        surprise="extra field",
+    )
+    del bad["artifact_summary"]
+    with pytest.raises(ToolError) as info:
+        tool(bad, ctx)
+    message = str(info.value)
+    assert message.startswith("The contract is invalid (")
+    assert "call submit_result again" in message
+    lines = [line for line in message.splitlines() if line.startswith("- ")]
+    fields = {line[2:].split(":")[0] for line in lines}
+    assert fields == {
+        "surface_and_success",
+        "artifact_summary",
+        "acceptance_checks",
+        "follow_ups_and_risks",
+        "phr.stage",
+        "phr.title",
+        "surprise",
+    }
+    assert "- phr.title: Value error, title must have 3-7 words, got 2" in lines
+    assert "- artifact_summary: Field required" in lines
+    assert "contract" not in ctx.extra and "check_results" not in ctx.extra
+
+
+def test_nested_error_paths_include_list_indexes(ctx):
+    bad = contract(acceptance_checks=[{"description": "ok check", "test": ""}])
+    with pytest.raises(ToolError, match=r"- acceptance_checks\.0\.test: "):
+        tool(bad, ctx)
+
+
+def test_valid_contract_runs_its_checks_for_real(ctx):
+    (ctx.workspace.root / "tests/test_extra.py").write_text(
+        "def test_passes():\n    pass\n\ndef test_fails():\n    assert 2 + 2 == 5\n"
+    )
+    data = contract(
+        acceptance_checks=[
+            {"description": "health answers 200 and reachable", "test": "tests/test_health.py"},
+            {"description": "a passing node", "test": "tests/test_extra.py::test_passes"},
+            {"description": "a failing node", "test": "tests/test_extra.py::test_fails"},
+            {"description": "a missing test file", "test": "tests/test_missing.py"},
+            {"description": "a test outside the workspace", "test": "../elsewhere.py"},
+        ]
+    )
+    out = tool(data, ctx)
+    assert out.splitlines() == [
+        "Contract accepted. Acceptance checks: 2/5 passed.",
+        "[PASS] health answers 200 and reachable (tests/test_health.py)",
+        "[PASS] a passing node (tests/test_extra.py::test_passes)",
+        "[FAIL] a failing node (tests/test_extra.py::test_fails)",
+        "[FAIL] a missing test file (tests/test_missing.py)",
+        "[FAIL] a test outside the workspace (../elsewhere.py)",
+    ]
+    stored = ctx.extra["contract"]
+    assert isinstance(stored, ExecutionContract)
+    assert stored.phr.title == "Check the health route"
+    results = ctx.extra["check_results"]
+    assert all(isinstance(result, CheckResult) for result in results)
+    assert [r.passed for r in results] == [True, True, False, False, False]
+    assert results[0].test == "tests/test_health.py"
+    assert "1 passed" in results[0].output_tail
+    assert "assert (2 + 2) == 5" in results[2].output_tail
+    assert "does not exist" in results[3].output_tail
+    assert "outside the workspace" in results[4].output_tail
+
+
+def test_checks_see_the_workspace_changes(ctx):
+    health = ctx.workspace.root / "sandbox_app/api/routes/health.py"
+    health.write_text(health.read_text().replace('"reachable"', '"unknown"'))
+    out = tool(contract(), ctx)
+    assert out.splitlines()[0] == "Contract accepted. Acceptance checks: 0/1 passed."
+    assert ctx.extra["check_results"][0].passed is False
+
+
+def test_default_tools_order_and_names():
+    tools = default_tools()
+    assert [type(t) for t in tools] == [
+        TextEditorTool,
+        RunTestsTool,
+        InspectApiTool,
+        AskUserTool,
+        SubmitResultTool,
+    ]
+    assert [t.name for t in tools] == [
+        "str_replace_based_edit_tool",
+        "run_tests",
+        "inspect_api",
+        "ask_user",
+        "submit_result",
+    ]
+    for t in tools[1:]:
+        definition = t.definition()
+        assert set(definition) == {"name", "description", "input_schema"}
+        assert definition["name"] == t.name and len(definition["description"]) > 80
+        assert definition["input_schema"]["type"] == "object"
