@@ -165,6 +165,17 @@ def unresolved_placeholders(text: str) -> list[str]:
     return found
 
 
+def quote_placeholders(text: str) -> str:
+    """Wrap placeholder-looking text in code spans, marking it as verbatim content.
+
+    For model-written fields (a snapshot about a Jinja template, say) that should be kept
+    rather than rejected by `write_phr`.
+    """
+    for leftover in sorted(set(unresolved_placeholders(text)), key=len, reverse=True):
+        text = re.sub(rf"(?<!`){re.escape(leftover)}(?!`)", f"`{leftover}`", text)
+    return text
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -217,22 +228,32 @@ def normalized(record: PromptRecord) -> PromptRecord:
     _check_stage(record.stage)
     if record.source not in SOURCES:
         raise ValueError(f"PHR source must be one of {', '.join(SOURCES)}, got {record.source!r}")
-    unknown = set(record.links) - set(LINK_KEYS)
+    links = record.links or {}
+    unknown = set(links) - set(LINK_KEYS)
     if unknown:
         raise ValueError(f"unknown PHR link keys {sorted(unknown)}; expected {LINK_KEYS}")
-    title = _one_line(record.title)
-    if not title:
+    if not _one_line(record.title or ""):
         raise ValueError("PHR title is empty")
-    data = redact_obj(dataclasses.asdict(record) | {"date": None})
-    clean = PromptRecord(**(data | {"date": _coerce_date(record.date)}))
+    list_fields = ("labels", "files", "tests", "next_prompts")
+    data: dict[str, Any] = {}
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        if item.name in list_fields:
+            data[item.name] = [str(entry) for entry in (value or []) if entry is not None]
+        elif item.name == "links":
+            data[item.name] = {
+                key: str(links[key]) if links.get(key) else None for key in LINK_KEYS
+            }
+        elif item.name != "date":
+            data[item.name] = "" if value is None else str(value)
+    # Redact plain strings only (a Path or number could otherwise carry a secret through).
+    clean = PromptRecord(**redact_obj(data), date=_coerce_date(record.date))
     clean.title = _one_line(clean.title)
     clean.feature = feature_slug(clean.feature)
     for name in ("model", "branch", "user", "command", "surface", "status"):
         setattr(clean, name, _one_line(getattr(clean, name)) or "none")
-    clean.labels = [_one_line(label) for label in clean.labels if _one_line(label)]
-    clean.files = [_one_line(item) for item in clean.files if _one_line(item)]
-    clean.tests = [_one_line(item) for item in clean.tests if _one_line(item)]
-    clean.links = {key: (clean.links.get(key) or None) for key in LINK_KEYS}
+    for name in ("labels", "files", "tests"):
+        setattr(clean, name, [_one_line(entry) for entry in getattr(clean, name) if entry.strip()])
     return clean
 
 

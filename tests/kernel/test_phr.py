@@ -18,6 +18,7 @@ from agent_kernel.phr import (
     PromptRecord,
     parse_phr,
     phr_folder,
+    quote_placeholders,
     slugify,
     unresolved_placeholders,
     write_phr,
@@ -328,6 +329,18 @@ def test_placeholders_rejected_and_nothing_written(tmp_path, overrides):
     assert list(tmp_path.rglob("*.prompt.md")) == []
 
 
+def test_quote_placeholders_keeps_model_text(tmp_path):
+    snapshot = "The template renders {{ item.name }} and keeps [PROJECT_NAME] as text."
+    with pytest.raises(ValueError):
+        write_phr(tmp_path, record(response_snapshot=snapshot))
+    quoted = quote_placeholders(snapshot)
+    assert unresolved_placeholders(quoted) == []
+    path = write_phr(tmp_path, record(response_snapshot=quoted))
+    assert parse_phr(path)["response_snapshot"] == (
+        "The template renders `{{ item.name }}` and keeps `[PROJECT_NAME]` as text."
+    )
+
+
 # --- secrets -------------------------------------------------------------------------------
 
 
@@ -358,6 +371,33 @@ def test_canary_secrets_in_no_file(tmp_path, monkeypatch):
     text = read(path)
     assert "[REDACTED]" in text
     assert parse_phr(path)["front_matter"]["labels"] == ["[REDACTED]"]
+
+
+def test_non_string_values_are_written_and_redacted(tmp_path, monkeypatch):
+    env_value = secrets.token_hex(16)
+    monkeypatch.setenv("DEPLOY_SECRET", env_value)
+    rec = record(
+        files=[Path("app") / f"{env_value}.py", Path("app/main.py")],
+        tests=[Path("tests/test_main.py")],
+        links={"pr": 42, "adr": Path("history/adr/0001-x.md")},
+        labels=None,
+        date="2026-11-21",
+    )
+    path = write_phr(tmp_path, rec)
+    assert env_value not in read(path)
+    meta = parse_phr(path)["front_matter"]
+    assert meta["files"] == ["app/[REDACTED].py", "app/main.py"]
+    assert meta["tests"] == ["tests/test_main.py"]
+    assert meta["links"] == {
+        "spec": None,
+        "ticket": None,
+        "adr": "history/adr/0001-x.md",
+        "pr": "42",
+    }
+    assert meta["labels"] == []
+    assert meta["date"] == dt.date(2026, 11, 21)
+    with pytest.raises(ValueError, match="date"):
+        write_phr(tmp_path, record(date="next week"))
 
 
 # --- concurrency ---------------------------------------------------------------------------
@@ -399,7 +439,7 @@ def _check_all_intact(history: Path, workers: int) -> None:
 
 
 def test_concurrent_processes_never_collide(tmp_path):
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(PROCESSES) as pool:
         results = pool.map(_write_many, [(str(tmp_path), w) for w in range(PROCESSES)])
     assert len({p for batch in results for p in batch}) == PROCESSES * WRITES_EACH
