@@ -158,7 +158,12 @@ class Workspace:
 
     def relative(self, p: Path) -> str:
         """`p` relative to the root, posix style ('.' for the root itself)."""
-        rel = Path(p).resolve().relative_to(self.root) if Path(p).is_absolute() else Path(p)
+        rel = Path(p)
+        if rel.is_absolute():
+            try:  # lexically first: a symlink inside the root keeps its own name
+                rel = rel.relative_to(self.root)
+            except ValueError:
+                rel = rel.resolve().relative_to(self.root)
         text = rel.as_posix()
         return text if text else "."
 

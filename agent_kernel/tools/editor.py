@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .base import ToolContext, ToolError, cap_output
+from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
 
 SNIPPET_CONTEXT = 4
 COMMANDS = ("view", "create", "str_replace", "insert")
@@ -99,7 +99,13 @@ class TextEditorTool:
             return f"{shown} is empty"
         view_range = tool_input.get("view_range")
         if view_range is None:
-            return _number(lines, 1)
+            numbered = _number(lines, 1)
+            if len(numbered) > OUTPUT_CAP:
+                numbered = (
+                    f"{shown} has {len(lines)} lines, too long to show whole: its middle is cut. "
+                    "Use `view_range` to read a part.\n" + numbered
+                )
+            return numbered
         if (
             not isinstance(view_range, list)
             or len(view_range) != 2

@@ -84,7 +84,8 @@ def test_view_output_is_capped(ctx):
     out = call(ctx, command="view", path="big.txt")
     assert len(out) < OUTPUT_CAP + 200
     assert "characters cut]" in out
-    assert out.startswith("     1\t" + "x" * 100)
+    assert out.startswith("big.txt has 5001 lines, too long to show whole")
+    assert "Use `view_range`" in out and "     1\t" + "x" * 100 in out
     assert out.endswith("  5001\trow 4999")
 
 
@@ -207,6 +208,10 @@ def test_symlink_leading_out_is_refused_and_outside_untouched(ctx, tmp_path):
         assert "top secret" not in str(info.value)
     assert secret.read_text() == "top secret\n"
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    # Listing the root shows the links by name, without following them out.
+    listing = call(ctx, command="view", path=".").splitlines()
+    assert "link.txt" in listing and "linkdir/" in listing
+    assert not any("secret" in line for line in listing)
 
 
 def test_workbench_records_are_off_limits(ctx):
