@@ -199,6 +199,8 @@ def expand_turns(turns: Any, model: str) -> list[Exchange]:
             raise CassetteError(f"turn {number} must be a mapping")
         expect: dict[str, Any] = {"tool_results": previous_tool_ids} if previous_tool_ids else {}
         if "error" in turn:
+            if not isinstance(turn["error"], dict):
+                raise CassetteError(f"turn {number}: `error` must be a mapping (status, type)")
             error = dict(turn["error"])
             error.setdefault("status", 500)
             error.setdefault("type", "api_error")
@@ -213,7 +215,10 @@ def expand_turns(turns: Any, model: str) -> list[Exchange]:
         if text:
             content.append({"type": "text", "text": str(text)})
         tool_ids: list[str] = []
-        for index, call in enumerate(turn.get("tool_calls") or [], 1):
+        calls = turn.get("tool_calls") or []
+        if not isinstance(calls, list):
+            raise CassetteError(f"turn {number}: `tool_calls` must be a list")
+        for index, call in enumerate(calls, 1):
             if not isinstance(call, dict) or "name" not in call:
                 raise CassetteError(f"turn {number}, tool call {index}: needs a `name`")
             tool_id = f"toolu_scripted_{number:02d}_{index}"
@@ -235,7 +240,12 @@ def expand_turns(turns: Any, model: str) -> list[Exchange]:
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
         }
-        usage.update(turn.get("usage") or _estimated_usage(content, number))
+        given = turn.get("usage")
+        if given is not None and not (
+            isinstance(given, dict) and all(isinstance(v, int) for v in given.values())
+        ):
+            raise CassetteError(f"turn {number}: `usage` must map token kinds to integers")
+        usage.update(given or _estimated_usage(content, number))
         message = {
             "id": f"msg_scripted_{number:02d}",
             "type": "message",
