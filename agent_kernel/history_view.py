@@ -33,7 +33,9 @@ class HistoryTable:
     def __repr__(self) -> str:
         rows = [self.HEADER, *self.rows()]
         widths = [max(len(row[i]) for row in rows) for i in range(len(self.HEADER))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+        ]
         lines += [f"malformed: {path.name}: {reason}" for path, reason in self.malformed]
         return "\n".join(lines)
 

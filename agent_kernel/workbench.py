@@ -6,9 +6,11 @@ behave alike.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,11 @@ class Workbench:
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
+        self._run_lock = threading.Lock()
         self.handle: ClientHandle | None = None
+        from .display import install_result_reprs
+
+        install_result_reprs()
 
     # -- running the agent ----------------------------------------------------------------
 
@@ -78,13 +84,19 @@ class Workbench:
 
     @property
     def mode_label(self) -> str:
-        handle = self.handle or self.connect()
-        return handle.label
+        """What a run would be now: live, or a replay of a scripted or recorded session."""
+        from .display import describe_mode
+
+        if self.handle is not None:
+            return self.handle.label
+        return describe_mode(self).label
 
     def answer_provider(self, extra: AnswerProvider | None = None) -> AnswerProvider:
-        providers: list[AnswerProvider | None] = [extra]
+        """Answers given up front first, then the person (`extra`), then the cassette's."""
+        providers: list[AnswerProvider | None] = []
         if self.answers:
             providers.append(answers_from(self.answers))
+        providers.append(extra)
         handle = self.handle
         if handle is not None and handle.cassette is not None and handle.cassette.answers:
             providers.append(answers_from(handle.cassette.answers))
@@ -97,7 +109,65 @@ class Workbench:
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
     ) -> RunResult:
-        """Run the agent on `prompt`; renders progressively in a notebook or a terminal."""
+        """Run the agent on `prompt`; renders progressively in a notebook or a terminal.
+
+        Pass `observers` to show the run elsewhere (the panel does); the default display is
+        then left out. One run at a time per workbench: a second one raises RuntimeError.
+        """
+        if not self._run_lock.acquire(blocking=False):
+            raise RuntimeError("this workbench is already running a prompt; stop it or wait")
+        try:
+            return self._run(prompt, observers=observers, answer=answer)
+        finally:
+            self._run_lock.release()
+
+    @property
+    def running(self) -> bool:
+        return self._run_lock.locked()
+
+    def start(
+        self,
+        prompt: str,
+        *,
+        observers: list[Observer] | None = None,
+        answer: AnswerProvider | None = None,
+        on_done: Callable[[RunResult | None, BaseException | None], None] | None = None,
+    ) -> threading.Thread:
+        """Run in a worker thread, so the kernel's event loop (and the widgets) stay free.
+
+        `on_done(result, error)` is called in the worker when the run ends; the result is
+        also `last_result`. Returns the started thread.
+        """
+        if not self._run_lock.acquire(blocking=False):
+            raise RuntimeError("this workbench is already running a prompt; stop it or wait")
+
+        def work() -> None:
+            result: RunResult | None = None
+            error: BaseException | None = None
+            try:
+                result = self._run(prompt, observers=list(observers or []), answer=answer)
+            except BaseException as exc:
+                error = exc
+            finally:
+                self._run_lock.release()
+            if on_done is not None:
+                on_done(result, error)
+
+        thread = threading.Thread(target=work, name="workbench-run", daemon=True)
+        try:
+            thread.start()
+        except BaseException:
+            self._run_lock.release()
+            raise
+        return thread
+
+    def _run(
+        self,
+        prompt: str,
+        *,
+        observers: list[Observer] | None,
+        answer: AnswerProvider | None,
+    ) -> RunResult:
         from .runner import run_agent
 
         self.stop_event.clear()
@@ -129,6 +199,12 @@ class Workbench:
         """Ask the running agent to stop at the next safe point."""
         self.stop_event.set()
 
+    def panel(self, **options: Any) -> Any:
+        """The ipywidgets panel: prompt, mode, Run/Stop, streamed output, result tabs."""
+        from .panel import Panel
+
+        return Panel(self, **options).widget
+
     # -- the app it produced ----------------------------------------------------------------
 
     def client(self, *, timeout: float = 15.0, raise_server_exceptions: bool = True) -> Any:
@@ -143,10 +219,8 @@ class Workbench:
 
     def close(self) -> None:
         if self._client is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken app must not fail
                 self._client.__exit__(None, None, None)
-            except Exception:  # noqa: BLE001 - closing a broken app must not fail the caller
-                pass
             self._client = None
 
     def diff(self) -> str:

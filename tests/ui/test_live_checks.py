@@ -1,0 +1,116 @@
+"""`wb.client()`: the workspace app, fresh each time; a broken app fails clearly and the
+process lives on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent_kernel import AppLoadError
+from agent_kernel.workbench import Workbench
+
+TIMEOUT = 4.0
+
+
+@pytest.fixture
+def wb(tmp_path: Path) -> Iterator[Workbench]:
+    bench = Workbench(workspace=tmp_path / "ws", history=tmp_path / "history", mode="replay")
+    yield bench
+    bench.close()
+
+
+def main_py(wb: Workbench) -> Path:
+    return wb.workspace.root / "sandbox_app" / "main.py"
+
+
+def assert_healthy(wb: Workbench) -> None:
+    response = wb.client(timeout=TIMEOUT).get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "reachable"}
+
+
+def no_loader_threads_left() -> bool:
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if not any(t.name.startswith("workbench-") and t.is_alive() for t in threading.enumerate()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def break_app(wb: Workbench, edit) -> str:
+    path = main_py(wb)
+    good = path.read_text(encoding="utf-8")
+    path.write_text(edit(good), encoding="utf-8")
+    return good
+
+
+CASES = {
+    "import error": (
+        lambda src: "import a_module_that_does_not_exist\n" + src,
+        r"failed during importing: ModuleNotFoundError: No module named "
+        r"'a_module_that_does_not_exist' at main\.py:1",
+    ),
+    "syntax error": (
+        lambda src: src + "\ndef broken(:\n    pass\n",
+        r"failed during importing: SyntaxError: .* at main\.py:\d+",
+    ),
+    "exception at startup": (
+        lambda src: src.replace(
+            "    init_db(get_engine())\n", "    raise RuntimeError('database is down')\n"
+        ),
+        r"failed during starting up \(lifespan\): RuntimeError: database is down at main\.py:\d+",
+    ),
+    "endless loop at import": (
+        lambda src: "while True:\n    pass\n" + src,
+        r"did not finish importing within 4 s \(an endless loop or a blocking call at import "
+        r"or startup\?\); the kernel is fine",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_broken_app_gives_a_clear_error_in_time_and_the_process_lives_on(wb, case):
+    edit, message = CASES[case]
+    assert_healthy(wb)
+    good = break_app(wb, edit)
+    started = time.monotonic()
+    with pytest.raises(AppLoadError, match=message):
+        wb.client(timeout=TIMEOUT)
+    assert time.monotonic() - started < TIMEOUT + 3
+    assert no_loader_threads_left(), "the loader thread was stopped, not left spinning"
+    # the process goes on: restore the app and it loads fine again
+    main_py(wb).write_text(good, encoding="utf-8")
+    assert_healthy(wb)
+
+
+def test_the_client_reflects_the_latest_files(wb):
+    health = wb.workspace.root / "sandbox_app" / "api" / "routes" / "health.py"
+    first = wb.client(timeout=TIMEOUT)
+    assert first.get("/api/health").json()["status"] == "ok"
+    health.write_text(
+        health.read_text(encoding="utf-8").replace('"status": "ok"', '"status": "edited"'),
+        encoding="utf-8",
+    )
+    routes = wb.workspace.root / "sandbox_app" / "api" / "routes"
+    (routes / "echo.py").write_text(
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/echo/{word}')\ndef echo(word: str) -> dict[str, str]:\n"
+        "    return {'echo': word}\n",
+        encoding="utf-8",
+    )
+    router = wb.workspace.root / "sandbox_app" / "api" / "router.py"
+    router.write_text(
+        router.read_text(encoding="utf-8").replace("import health", "import echo, health")
+        + "api_router.include_router(echo.router)\n",
+        encoding="utf-8",
+    )
+    second = wb.client(timeout=TIMEOUT)
+    assert second is not first
+    assert second.get("/api/health").json()["status"] == "edited"
+    assert second.get("/api/echo/hi").json() == {"echo": "hi"}
+    assert first.app is not second.app
