@@ -9,6 +9,7 @@ and how to re-record.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import httpx2
 
 from .cassette import Cassette, Exchange
+from .redaction import REDACTED, redact
 from .sse import encode, message_events
 
 ERROR_TYPES = {
@@ -95,8 +97,23 @@ def describe_request(body: dict[str, Any]) -> dict[str, Any]:
     return expect
 
 
+def same_text(recorded: str, sent: str) -> bool:
+    """Equal up to whitespace; a [REDACTED] span of the cassette stands for any secret.
+
+    Cassettes are saved redacted, so a prompt that carried a key still replays.
+    """
+    recorded, sent = " ".join(recorded.split()), " ".join(sent.split())
+    if recorded == sent:
+        return True
+    if REDACTED not in recorded:
+        return False
+    pattern = ".+?".join(re.escape(part) for part in recorded.split(REDACTED))
+    return re.fullmatch(pattern, sent, re.DOTALL) is not None
+
+
 def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
+    """For error messages: redacted (they are printed and written) and shortened."""
+    text = " ".join(redact(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -152,7 +169,7 @@ class ReplayTransport(httpx2.BaseTransport):
         expect = exchange.expect
         if number == 1 and self.cassette.prompt is not None:
             sent = first_user_text(messages)
-            if " ".join(sent.split()) != " ".join(self.cassette.prompt.split()):
+            if not same_text(self.cassette.prompt, sent):
                 return (
                     f"the prompt differs: cassette has {_short(self.cassette.prompt)!r}, "
                     f"the run sent {_short(sent)!r}"
@@ -171,7 +188,7 @@ class ReplayTransport(httpx2.BaseTransport):
                 return f"expected results for tool calls {wanted}, the run sent {got or 'none'}"
         elif "last_user_text" in expect and last is not None:
             sent = _text_of(last).strip()
-            if " ".join(sent.split()) != " ".join(str(expect["last_user_text"]).split()):
+            if not same_text(str(expect["last_user_text"]), sent):
                 return (
                     f"the last message differs: cassette {_short(expect['last_user_text'])!r}, "
                     f"run {_short(sent)!r}"

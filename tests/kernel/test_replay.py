@@ -182,3 +182,34 @@ def test_a_changed_tool_list_is_a_mismatch_for_recorded_sessions(cassettes, kit)
 def test_a_scripted_mismatch_says_how_to_fix_it(replay_run, session):
     result = replay_run(session, "Something else entirely.")
     assert "edit its scripted turns to match, or record a real session with" in result.reason
+
+
+def test_a_prompt_with_a_secret_replays_from_its_redacted_cassette(replay_run, script, kit):
+    secret = kit.canary()
+    prompt = f"Call the payments API with {secret} and add a route."
+    from agent_kernel.cassette import load_cassette as load
+
+    saved = load(script([kit.submit()], prompt=prompt)).save()  # saving redacts the prompt
+    assert secret not in saved.read_text(encoding="utf-8")
+
+    result = replay_run(saved, prompt)
+    assert result.status == "ok", result.reason
+
+
+def test_a_mismatch_message_never_shows_a_secret(replay_run, script, kit):
+    secret = kit.canary()
+    result = replay_run(script([kit.submit()]), f"Use {secret} for everything.")
+
+    assert result.status == "error" and "the prompt differs" in result.reason
+    assert secret[:16] not in result.reason
+    assert "[REDACTED]" in result.reason
+
+
+def test_redacted_spans_match_only_where_they_stand():
+    from agent_kernel.replay import same_text
+
+    assert same_text("key [REDACTED] here", "key abc123 here")
+    assert same_text("a  b\n c", "a b c")
+    assert not same_text("key [REDACTED] here", "key abc123 there")
+    assert not same_text("key [REDACTED]", "other abc123")
+    assert not same_text("plain", "plain text")

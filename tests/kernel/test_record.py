@@ -1,0 +1,123 @@
+"""Record mode: a live run against a loopback server writes a cassette that replays the run."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from agent_kernel.agent_definition import load_agent
+from agent_kernel.cassette import load_cassette
+from agent_kernel.client import make_client
+from agent_kernel.runner import run_agent
+from agent_kernel.workspace import Workspace
+
+
+@pytest.fixture
+def recorded(live_env, messages_server, workspace, history, fake_checks, kit, tmp_path):
+    """Record the ping session; returns (result, cassette path, key)."""
+    key = kit.canary()
+    live_env(key)
+    messages_server.script(kit.ping_turns())
+    path = tmp_path / "recorded" / "ping.yaml"
+    handle = make_client("record", cassette=path)
+    result = run_agent(
+        kit.PROMPT,
+        handle=handle,
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=history,
+    )
+    assert result.status == "ok", result.reason
+    return result, path, key
+
+
+def test_record_writes_a_labelled_cassette(recorded, kit):
+    result, path, _ = recorded
+    cassette = load_cassette(path)
+
+    assert result.mode == "record"
+    assert cassette.source == "recorded"
+    assert cassette.model == load_agent().resolved_model()
+    assert len(cassette.date) == 10
+    assert cassette.prompt == kit.PROMPT
+    assert len(cassette.exchanges) == 3
+    assert [e.response["stop_reason"] for e in cassette.exchanges] == ["tool_use"] * 3
+    first = cassette.exchanges[0]
+    assert first.expect["tools"][0] == "str_replace_based_edit_tool"
+    assert first.expect["last_user_text"] == kit.PROMPT
+    assert cassette.exchanges[1].expect["tool_results"] == ["toolu_scripted_01_1"]
+    # The recorded message is the full one rebuilt from the stream, tool inputs intact.
+    view = cassette.exchanges[0].response["content"][1]
+    assert view["input"] == {"command": "view", "path": "sandbox_app/api/router.py"}
+
+
+def test_the_recording_replays_the_run(recorded, tmp_path, kit, fake_checks, monkeypatch):
+    original, path, _ = recorded
+    monkeypatch.delenv("ANTHROPIC_API_KEY")  # replay needs no key
+    from agent_kernel.settings import reload_settings
+
+    reload_settings()
+    workspace = Workspace.create(tmp_path / "replayed-ws")
+    handle = make_client("replay", cassette=path)
+    replayed = run_agent(
+        kit.PROMPT,
+        handle=handle,
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=tmp_path / "replayed-history",
+    )
+
+    assert replayed.status == "ok", replayed.reason
+    assert replayed.source == "recorded"
+    assert replayed.files_changed == original.files_changed == kit.PING_FILES
+    assert replayed.diff == original.diff
+    assert replayed.usage == original.usage
+    assert handle.replay.finished
+
+
+def test_the_cassette_holds_no_header_and_no_key(recorded):
+    _, path, key = recorded
+    text = path.read_text(encoding="utf-8")
+
+    assert key not in text
+    assert key[12:40] not in text
+    lowered = text.lower()
+    for word in ("authorization", "x-api-key", "bearer", "anthropic-version", "headers"):
+        assert word not in lowered
+    data = yaml.safe_load(text)
+    assert set(data) <= {"source", "model", "date", "title", "prompt", "answers", "exchanges"}
+    for exchange in data["exchanges"]:
+        assert set(exchange) <= {"expect", "response", "error"}
+
+
+def test_a_recorded_fault_is_kept(live_env, messages_server, workspace, history, kit, tmp_path):
+    live_env(kit.canary())
+    overloaded = {"error": {"status": 529, "type": "overloaded_error", "message": "Overloaded"}}
+    messages_server.script([overloaded, {"text": "Hello."}, {"text": "Bye."}])
+    path = tmp_path / "faulty.yaml"
+    run_agent(
+        kit.PROMPT,
+        handle=make_client("record", cassette=path),
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=history,
+    )
+    cassette = load_cassette(path)
+
+    assert cassette.exchanges[0].error == {
+        "status": 529,
+        "type": "overloaded_error",
+        "message": "Overloaded",
+    }
+    assert cassette.exchanges[1].response["content"][0]["text"] == "Hello."
+
+
+def test_a_recorded_session_mismatch_names_the_rerecord_command(recorded, replay_run):
+    _, path, _ = recorded
+    result = replay_run(path, "A different request.")
+
+    assert result.status == "error"
+    assert "exchange 1 of 3" in result.reason
+    assert f"re-record it with: workbench run PROMPT --mode record --cassette {path}" in (
+        result.reason
+    )

@@ -1,0 +1,141 @@
+"""A canary key in ANTHROPIC_API_KEY and a canary token in another variable (and in the
+prompt) never reach a file the workbench writes, nor the CLI's output, in record or replay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+PROBE_TEST = """import os
+
+
+def test_env():
+    names = ("ANTHROPIC_API_KEY", "PAYMENTS_SERVICE_TOKEN")
+    print("ENV-PROBE", *(os.environ.get(name) for name in names))
+    assert False, "shows the captured output"
+"""
+
+
+def session(kit) -> list[dict]:
+    probe = kit.edit("create", "tests/test_env.py", file_text=PROBE_TEST)
+    checks = [{"description": "the environment is clean", "test": "tests/test_env.py::test_env"}]
+    return [
+        {"text": "I'll check what the tests can see.", "tool_calls": [probe]},
+        kit.submit(acceptance_checks=checks),
+    ]
+
+
+def workbench(kit, argv: list[str], env: dict[str, str], cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*kit.WORKBENCH, "run", *argv, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def canaries(kit):
+    return kit.canary(), kit.canary()
+
+
+def assert_clean(kit, secrets: tuple[str, ...], *roots, outputs: tuple[str, ...] = ()) -> int:
+    files = kit.tree_text(*roots)
+    for path, text in files.items():
+        for secret in secrets:
+            assert secret not in text, f"a canary leaked into {path}"
+            assert secret[10:40] not in text, f"part of a canary leaked into {path}"
+    for output in outputs:
+        for secret in secrets:
+            assert secret not in output
+    return len(files)
+
+
+def test_canaries_stay_out_of_files_and_output(messages_server, kit, tmp_path, canaries):
+    key, token = canaries
+    prompt = f"Add GET /api/pay that calls the payments API with the token {token} please."
+    env = kit.cli_env(
+        ANTHROPIC_API_KEY=key,
+        ANTHROPIC_BASE_URL=messages_server.url,
+        PAYMENTS_SERVICE_TOKEN=token,
+    )
+    cassette = tmp_path / "cassettes" / "pay.yaml"
+    history = tmp_path / "history"
+    messages_server.script(session(kit))
+
+    recorded = workbench(
+        kit,
+        [
+            prompt,
+            *("--mode", "record", "--cassette", str(cassette)),
+            *("--workspace", str(tmp_path / "ws-record"), "--history", str(history)),
+        ],
+        env,
+        tmp_path,
+    )
+    assert "Traceback" not in recorded.stderr, recorded.stderr
+    record_result = json.loads(recorded.stdout.strip().splitlines()[-1])
+
+    # The key was really used, and the probe test really ran with a stripped environment.
+    assert messages_server.received[0].headers.get("authorization") == f"Bearer {key}"
+    assert record_result["status"] == "incomplete"
+    assert "ENV-PROBE None None" in record_result["checks"][0]["output"]
+
+    replayed = workbench(
+        kit,
+        [
+            prompt,
+            *("--mode", "replay", "--cassette", str(cassette)),
+            *("--workspace", str(tmp_path / "ws-replay"), "--history", str(history)),
+        ],
+        env,
+        tmp_path,
+    )
+    assert "Traceback" not in replayed.stderr, replayed.stderr
+    replay_result = json.loads(replayed.stdout.strip().splitlines()[-1])
+    assert replay_result["status"] == record_result["status"], replay_result["reason"]
+    assert replay_result["files_changed"] == record_result["files_changed"]
+    assert len(messages_server.received) == 2  # replay never called the server
+
+    count = assert_clean(
+        kit,
+        canaries,
+        tmp_path / "ws-record",
+        tmp_path / "ws-replay",
+        history,
+        cassette,
+        outputs=(recorded.stdout, recorded.stderr, replayed.stdout, replayed.stderr),
+    )
+    assert count > 20
+    trajectories = list((tmp_path / "ws-record").glob(".workbench/trajectories/*.json"))
+    assert trajectories and "[REDACTED]" in trajectories[0].read_text(encoding="utf-8")
+    phrs = list(history.rglob("*.prompt.md"))
+    assert len(phrs) == 2
+    assert all("[REDACTED]" in phr.read_text(encoding="utf-8") for phr in phrs)
+
+
+def test_in_process_runs_register_the_key(live_env, messages_server, workspace, history, kit):
+    """The key is redacted even where no pattern would catch it (a short gateway key)."""
+    from agent_kernel.agent_definition import load_agent
+    from agent_kernel.client import make_client
+    from agent_kernel.runner import run_agent
+
+    key = "gw-" + kit.canary()[-24:]
+    live_env(key)
+    echo = {"text": f"Your key is {key}, I will not use it."}
+    messages_server.script([echo, {"text": "Bye."}])
+    result = run_agent(
+        f"My gateway key is {key}; say hello.",
+        handle=make_client("live"),
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=history,
+    )
+
+    assert result.status == "incomplete"
+    assert_clean(kit, (key,), workspace.root, history)
+    assert key not in result.to_json()
