@@ -39,25 +39,23 @@ class RecordingTransport(httpx2.BaseTransport):
             self.cassette.model = body.get("model") or self.cassette.model
         expect = describe_request(body)
         response = self.inner.handle_request(request)
+        # The body handed on is the decoded one, so its encoding headers must go with it.
+        headers = _decoded_headers(response.headers)
         if response.status_code >= 400:
             response.read()
             self._save(Exchange(error=_error_of(response), expect=expect))
             return httpx2.Response(
-                response.status_code,
-                headers=response.headers,
-                content=response.content,
-                request=request,
+                response.status_code, headers=headers, content=response.content, request=request
             )
         if "text/event-stream" in response.headers.get("content-type", ""):
             tee = _TeeStream(response, lambda message: self._save_message(message, expect))
             return httpx2.Response(
-                response.status_code, headers=response.headers, stream=tee, request=request
+                response.status_code, headers=headers, stream=tee, request=request
             )
         response.read()
         self._save_message(response.json(), expect)
         return httpx2.Response(
-            response.status_code, headers=response.headers, content=response.content,
-            request=request,
+            response.status_code, headers=headers, content=response.content, request=request
         )
 
     def _save_message(self, message: dict[str, Any] | None, expect: dict[str, Any]) -> None:
@@ -70,6 +68,14 @@ class RecordingTransport(httpx2.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _decoded_headers(headers: httpx2.Headers) -> httpx2.Headers:
+    """The headers without content-encoding and length: they describe the wire bytes."""
+    kept = httpx2.Headers(headers)
+    for name in ("content-encoding", "content-length", "transfer-encoding"):
+        kept.pop(name, None)
+    return kept
 
 
 def _error_of(response: httpx2.Response) -> dict[str, Any]:
@@ -91,7 +97,7 @@ class _TeeStream(httpx2.SyncByteStream):
         self.chunks: list[bytes] = []
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.response.iter_raw():
+        for chunk in self.response.iter_bytes():  # decoded (a gateway may gzip the stream)
             self.chunks.append(chunk)
             yield chunk
         self.on_complete(accumulate(parse_stream(self.chunks)))

@@ -7,6 +7,7 @@ Everything here is offline: replay goes through the real SDK on an httpx2 transp
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import secrets
@@ -280,6 +281,7 @@ class MessagesServer:
 
     def __init__(self) -> None:
         self.queue: list[dict[str, Any]] = []
+        self.gzip = False  # compress bodies when the client accepts it, as gateways do
         self.received: list[Received] = []
         self.lock = threading.Lock()
         server = self
@@ -309,17 +311,27 @@ class MessagesServer:
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")
                     self.send_header("request-id", "req_local")
+                    events = [encode(event) for event in message_events(item["response"])]
+                    if self._gzip():
+                        self.send_header("content-encoding", "gzip")
+                        events = [gzip.compress(b"".join(events))]
                     self.end_headers()
-                    for event in message_events(item["response"]):
-                        self.wfile.write(encode(event))
+                    for event in events:
+                        self.wfile.write(event)
                         self.wfile.flush()
                 else:
                     self._json(200, item["response"])
+
+            def _gzip(self) -> bool:
+                return server.gzip and "gzip" in self.headers.get("accept-encoding", "")
 
             def _json(self, status: int, payload: Any, headers: dict | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
+                if self._gzip():
+                    data = gzip.compress(data)
+                    self.send_header("content-encoding", "gzip")
                 self.send_header("content-length", str(len(data)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)

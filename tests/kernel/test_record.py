@@ -121,3 +121,79 @@ def test_a_recorded_session_mismatch_names_the_rerecord_command(recorded, replay
     assert f"re-record it with: workbench run PROMPT --mode record --cassette {path}" in (
         result.reason
     )
+
+
+def test_record_through_a_compressing_gateway(
+    live_env, messages_server, workspace, history, fake_checks, kit, tmp_path
+):
+    """Bodies sent with `content-encoding: gzip` are recorded decoded and still reach the SDK."""
+    live_env(kit.canary())
+    messages_server.gzip = True
+    overloaded = {"error": {"status": 529, "type": "overloaded_error", "message": "Overloaded"}}
+    messages_server.script([overloaded, *kit.ping_turns()])
+    path = tmp_path / "gz.yaml"
+    result = run_agent(
+        kit.PROMPT,
+        handle=make_client("record", cassette=path),
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=history,
+    )
+
+    assert result.status == "ok", result.reason
+    cassette = load_cassette(path)
+    assert cassette.exchanges[0].error["message"] == "Overloaded"
+    assert len(cassette.exchanges) == 4
+    assert cassette.exchanges[1].response["content"][0]["text"] == "I'll read the router first."
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_record_json_answers_through_gzip(tmp_path, kit, status):
+    """Non-streamed answers and errors, gzip-encoded on the wire, reach the SDK intact."""
+    import gzip
+    import json
+
+    import anthropic
+    import httpx2
+
+    from agent_kernel.recorder import RecordingTransport
+
+    message = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": kit.MODEL,
+        "content": [{"type": "text", "text": "Hello."}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 2},
+    }
+    error = {"type": "error", "error": {"type": "invalid_request_error", "message": "bad field"}}
+    payload = message if status == 200 else error
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            status,
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+            content=gzip.compress(json.dumps(payload).encode()),
+        )
+
+    recorder = RecordingTransport(httpx2.MockTransport(answer), tmp_path / "j.yaml", kit.MODEL)
+    client = anthropic.Anthropic(
+        api_key="test",
+        base_url="http://gateway.test",
+        http_client=httpx2.Client(transport=recorder),
+        max_retries=0,
+    )
+    request = {
+        "model": kit.MODEL,
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    if status == 200:
+        assert client.messages.create(**request).content[0].text == "Hello."
+        assert load_cassette(tmp_path / "j.yaml").exchanges[0].response == message
+    else:
+        with pytest.raises(anthropic.BadRequestError, match="bad field"):
+            client.messages.create(**request)
+        assert load_cassette(tmp_path / "j.yaml").exchanges[0].error["message"] == "bad field"
