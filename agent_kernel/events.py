@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +75,6 @@ Observer = Callable[[Event], None]
 def broadcast(observers: list[Observer], event: Event) -> None:
     """Tell every observer; a failing observer never stops the run."""
     for observer in observers:
-        try:
+        # A display glitch must not end the agent's work.
+        with contextlib.suppress(Exception):
             observer(event)
-        except Exception:  # noqa: BLE001 - a display glitch must not end the agent's work
-            pass

@@ -57,8 +57,14 @@ def run_agent(
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     trajectory = Trajectory(
         workspace.root / ".workbench" / "trajectories" / f"{run_id}.json",
-        {"run_id": run_id, "model": model, "mode": handle.mode, "source": handle.source,
-         "agent": agent.name, "workspace": str(workspace.root)},
+        {
+            "run_id": run_id,
+            "model": model,
+            "mode": handle.mode,
+            "source": handle.source,
+            "agent": agent.name,
+            "workspace": str(workspace.root),
+        },
     )
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     ctx = ToolContext(workspace=workspace, answer=answer, test_timeout=test_timeout)
@@ -76,7 +82,7 @@ def run_agent(
     )
     try:
         outcome = loop.run(prompt)
-    except Exception as exc:  # noqa: BLE001 - the run must still be recorded
+    except Exception as exc:  # the run must still be recorded
         outcome = loop.outcome
         outcome.status, outcome.reason = "error", f"internal error: {type(exc).__name__}: {exc}"
         trajectory.step("end", status="error", reason=outcome.reason)
@@ -105,7 +111,7 @@ def run_agent(
         ]
     try:
         result.phr_path = write_phr(history_dir, prompt_record(result, outcome, command))
-    except Exception as exc:  # noqa: BLE001 - a history fault is reported, not raised
+    except Exception as exc:  # a history fault is reported, not raised
         result.reason += f"; the PHR could not be written: {exc}"
     trajectory.info.update(result.to_dict())
     trajectory.save()
@@ -116,7 +122,9 @@ def run_agent(
 def _tools() -> list:
     tools = default_tools()
     if env_flag(SUPPRESS_ENV):
-        tools = [SuppressedEdits(t) if t.name == "str_replace_based_edit_tool" else t for t in tools]
+        tools = [
+            SuppressedEdits(t) if t.name == "str_replace_based_edit_tool" else t for t in tools
+        ]
     return tools
 
 
@@ -162,7 +170,8 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         next_prompts=next_prompts,
         reflection=(result.final_text.strip().splitlines() or ["(no closing text)"])[-1][:300],
         failure_modes=(
-            f"status {result.status}: {result.reason}" if result.status != "ok"
+            f"status {result.status}: {result.reason}"
+            if result.status != "ok"
             else ("failed checks: " + ", ".join(failures) if failures else "none observed")
         ),
         graders=f"acceptance checks: {checks_line}",
@@ -184,7 +193,10 @@ def _git_branch() -> str:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--abbrev-ref", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return "none"
@@ -194,5 +206,5 @@ def _git_branch() -> str:
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "none"

@@ -47,7 +47,10 @@ def message_events(message: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield {
                     "type": "content_block_delta",
                     "index": index,
-                    "delta": {"type": "input_json_delta", "partial_json": raw[at : at + JSON_CHUNK]},
+                    "delta": {
+                        "type": "input_json_delta",
+                        "partial_json": raw[at : at + JSON_CHUNK],
+                    },
                 }
         else:
             yield {"type": "content_block_start", "index": index, "content_block": block}
@@ -74,9 +77,7 @@ def parse_stream(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         buffer += chunk
         while b"\n\n" in buffer:
             raw, buffer = buffer.split(b"\n\n", 1)
-            data = [
-                line[5:].strip() for line in raw.splitlines() if line.startswith(b"data:")
-            ]
+            data = [line[5:].strip() for line in raw.splitlines() if line.startswith(b"data:")]
             if data:
                 yield json.loads(b"".join(data))
 

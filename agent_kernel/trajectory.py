@@ -29,9 +29,7 @@ class Trajectory:
 
     def save(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = redact_obj(
-            {"info": self.info, "messages": self.messages, "steps": self.steps}
-        )
+        payload = redact_obj({"info": self.info, "messages": self.messages, "steps": self.steps})
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
         tmp.replace(self.path)
