@@ -116,7 +116,9 @@ class AgentLoop:
                 elif stop == "refusal":
                     return self._finish("refused", "the model declined this request (refusal)")
                 elif stop == "model_context_window_exceeded":
-                    return self._finish("incomplete", "the conversation exceeded the context window")
+                    return self._finish(
+                        "incomplete", "the conversation exceeded the context window"
+                    )
                 elif stop in ("end_turn", "stop_sequence", None):
                     if reminded:
                         return self._finish(
@@ -128,7 +130,7 @@ class AgentLoop:
                     self.trajectory.step("reminder")
                 else:
                     return self._finish("error", f"unexpected stop reason {stop!r}")
-        except RunStopped:
+        except (RunStopped, KeyboardInterrupt):  # Stop button, Ctrl-C, kernel interrupt
             return self._finish("incomplete", "stopped by the user")
 
     # -- one turn -------------------------------------------------------------------------
@@ -148,11 +150,12 @@ class AgentLoop:
                 message = stream.get_final_message()
         except RunStopped:
             raise
-        except Exception as exc:  # noqa: BLE001 - every API fault ends as one clear line
+        except Exception as exc:  # every API fault ends as one clear line
             self._finish("error", self._describe_fault(exc))
             return None
         content = [block.model_dump(exclude_none=True) for block in message.content]
-        self.messages.append({"role": "assistant", "content": content})
+        if content:  # the API refuses an empty assistant message in the history
+            self.messages.append({"role": "assistant", "content": content})
         usage = Usage.from_api(message.usage)
         self.outcome.usage.add(usage)
         cost = usage.cost_usd(self.model)
@@ -208,7 +211,7 @@ class AgentLoop:
                 continue
             if self.stop_event.is_set():
                 raise RunStopped
-            output, is_error, duration = self._call_tool(block.id, block.name, dict(block.input))
+            output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
             results.append(
                 {
                     "type": "tool_result",
@@ -235,7 +238,7 @@ class AgentLoop:
                 is_error = False
             except ToolError as exc:
                 output = str(exc)
-            except Exception as exc:  # noqa: BLE001 - a tool crash is the model's information
+            except Exception as exc:  # a tool crash is the model's information
                 output = f"{name} failed: {type(exc).__name__}: {exc}"
         output = cap_output(output)
         duration = time.monotonic() - started
@@ -252,7 +255,12 @@ class AgentLoop:
         cut_calls = [block for block in message.content if block.type == "tool_use"]
         if cut_calls:
             content = [
-                {"type": "tool_result", "tool_use_id": b.id, "content": CUT_TOOL_CALL, "is_error": True}
+                {
+                    "type": "tool_result",
+                    "tool_use_id": b.id,
+                    "content": CUT_TOOL_CALL,
+                    "is_error": True,
+                }
                 for b in cut_calls
             ]
         else:

@@ -210,3 +210,83 @@ def test_moving_breakpoint_marks_only_the_latest_message():
     assert with_moving_breakpoint([{"role": "user", "content": "q"}])[0]["content"] == [
         {"type": "text", "text": "q", "cache_control": {"type": "ephemeral"}}
     ]
+
+
+def test_an_empty_answer_is_not_sent_back(replay_run, cassettes, kit):
+    """The API refuses an empty assistant message, so an empty end_turn is left out."""
+    from agent_kernel.cassette import Cassette, Exchange
+
+    def message(number: int, content: list) -> dict:
+        return {
+            "id": f"msg_{number}",
+            "type": "message",
+            "role": "assistant",
+            "model": kit.MODEL,
+            "content": content,
+            "stop_reason": "end_turn" if not content else "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+
+    submit = {"type": "tool_use", "id": "toolu_1", "name": "submit_result"}
+    path = Cassette(
+        source="recorded",
+        model=kit.MODEL,
+        date="2026-11-27",
+        exchanges=[
+            Exchange(response=message(1, [])),
+            Exchange(response=message(2, [dict(submit, input=kit.contract())])),
+        ],
+    ).save(cassettes / "empty.yaml")
+
+    result = replay_run(path)
+
+    assert result.status == "ok", result.reason
+    second = replay_run.handle.replay.requests[1]["messages"]
+    assert all(m["content"] for m in second)
+    assert [m["role"] for m in second] == ["user", "user"]
+
+
+def test_the_stop_button_ends_the_run_cleanly(script, kit, workspace, history, fake_checks):
+    import threading
+
+    from agent_kernel.agent_definition import load_agent
+    from agent_kernel.client import make_client
+    from agent_kernel.runner import run_agent
+
+    stop = threading.Event()
+
+    def press_stop(event):
+        if isinstance(event, ToolFinished):
+            stop.set()
+
+    result = run_agent(
+        kit.PROMPT,
+        handle=make_client("replay", cassette=script(kit.ping_turns())),
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=history,
+        observers=[press_stop],
+        stop_event=stop,
+    )
+
+    assert result.status == "incomplete"
+    assert result.reason == "stopped by the user"
+    assert len(result.tool_trace) == 1  # stopped before the next tool call
+    assert result.phr_path.is_file()
+
+
+def test_ctrl_c_ends_the_run_cleanly_with_its_record(
+    replay_run, script, kit, monkeypatch, read_trajectory
+):
+    def interrupted(self, tool_input, ctx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(InspectApiTool, "__call__", interrupted)
+    call = {"name": "inspect_api", "input": {"symbol": "fastapi"}}
+    result = replay_run(script([{"tool_calls": [call]}, kit.submit()]))
+
+    assert result.status == "incomplete"
+    assert result.reason == "stopped by the user"
+    assert result.phr_path.is_file()
+    assert read_trajectory(result)["steps"][-1]["kind"] == "end"
