@@ -11,6 +11,8 @@ from .chart import write_bar_chart
 from .runner import TaskResult
 from .scoring import VariantSummary
 
+MAX_FAILURES_SHOWN = 3
+
 
 @dataclass
 class EvalReport:
@@ -80,8 +82,11 @@ def problem(result: TaskResult) -> str:
         parts.append(result.error)
     if result.run_status not in ("", "ok"):
         parts.append(f"run {result.run_status}: {result.run_reason}")
-    if result.failures:
-        parts.append("failed " + "; ".join(result.failures))
+    failures = result.failures
+    if failures:
+        shown = "; ".join(failures[:MAX_FAILURES_SHOWN])
+        more = len(failures) - MAX_FAILURES_SHOWN
+        parts.append(f"failed {shown}" + (f" (+{more} more)" if more > 0 else ""))
     return " · ".join(parts)
 
 
