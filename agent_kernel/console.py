@@ -17,6 +17,7 @@ from .events import (
     TurnStarted,
     UsageReported,
 )
+from .redaction import redact
 
 
 def summarize_input(name: str, tool_input: dict) -> str:
@@ -33,26 +34,53 @@ def summarize_input(name: str, tool_input: dict) -> str:
     return json.dumps(tool_input)[:80]
 
 
+HOLD = 160  # characters of streamed text held back at most, waiting for a line's end
+
+
 class ConsoleObserver:
-    """Streams text as it arrives and puts each tool call on its own line."""
+    """Streams text as it arrives and puts each tool call on its own line.
+
+    Everything printed is redacted first. Streamed text arrives in pieces that can split a
+    secret in two, so it is printed a line at a time (or at a word break once a line grows
+    long): a key the model repeats never reaches the terminal or a CI log.
+    """
 
     def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
         self.stream = stream or sys.stdout
         self.verbose = verbose
         self.at_line_start = True
+        self.pending = ""
 
     def write(self, text: str) -> None:
+        text = redact(text)
         self.stream.write(text)
         self.stream.flush()
         if text:
             self.at_line_start = text.endswith("\n")
 
     def line(self, text: str) -> None:
+        self.flush_text()
         if not self.at_line_start:
             self.write("\n")
         self.write(text + "\n")
 
+    def stream_text(self, text: str) -> None:
+        self.pending += text
+        cut = self.pending.rfind("\n") + 1
+        if not cut and len(self.pending) > HOLD:
+            cut = max(self.pending.rfind(" "), self.pending.rfind("\t")) + 1
+        if cut:
+            ready, self.pending = self.pending[:cut], self.pending[cut:]
+            self.write(ready)
+
+    def flush_text(self) -> None:
+        if self.pending:
+            ready, self.pending = self.pending, ""
+            self.write(ready)
+
     def __call__(self, event: Event) -> None:
+        if not isinstance(event, TextDelta):
+            self.flush_text()
         if isinstance(event, RunStarted):
             self.line(f"== {event.label} · model {event.model}")
             if event.notice:
@@ -61,7 +89,7 @@ class ConsoleObserver:
             if self.verbose:
                 self.line(f"-- turn {event.turn}")
         elif isinstance(event, TextDelta):
-            self.write(event.text)
+            self.stream_text(event.text)
         elif isinstance(event, ToolCalled):
             self.line(f"→ {event.name}: {summarize_input(event.name, event.input)}")
         elif isinstance(event, ToolFinished):

@@ -254,3 +254,27 @@ def test_history_list_of_an_empty_history(cli, tmp_path):
     code, _, err = cli("history", "--history", str(tmp_path / "empty"))
     assert code == 0
     assert "Traceback" not in err
+
+
+def test_the_console_streams_text_and_redacts_split_secrets(kit):
+    from agent_kernel.console import ConsoleObserver
+    from agent_kernel.events import Notice, TextDelta, ToolCalled
+
+    key = kit.canary()
+    out = io.StringIO()
+    console = ConsoleObserver(out)
+    text = f"Line one.\nThe key is {key} indeed.\n" + "word " * 50
+    for at in range(0, len(text), 5):
+        console(TextDelta(text[at : at + 5]))
+        if at == 10:
+            assert out.getvalue() == "Line one.\n"  # a finished line shows at once
+    assert "word word" in out.getvalue()  # a long line is not held back whole
+    console(ToolCalled("t1", "run_tests", {}))
+    console(Notice(f"something about {key}"))
+    printed = out.getvalue()
+
+    assert key not in printed and key[12:30] not in printed
+    assert "The key is [REDACTED] indeed." in printed
+    assert printed.count("word") == 50
+    assert "→ run_tests: (all tests)" in printed
+    assert "! something about [REDACTED]" in printed

@@ -139,3 +139,36 @@ def test_in_process_runs_register_the_key(live_env, messages_server, workspace, 
     assert result.status == "incomplete"
     assert_clean(kit, (key,), workspace.root, history)
     assert key not in result.to_json()
+
+
+def test_an_echoed_key_is_not_printed(cli_in_process, messages_server, live_env, kit, tmp_path):
+    """A model that repeats the key (streamed in pieces) does not put it on the terminal."""
+    key = kit.canary()
+    live_env(key)
+    echo = f"The key you gave me is {key} and I will keep it out of the code.\nNext line."
+
+    for json_flag in ([], ["--json"]):
+        messages_server.script([{"text": echo}, {"text": "Done."}])
+        code, out, err = cli_in_process(
+            "run",
+            "Say hello.",
+            *("--mode", "live", "--workspace", str(tmp_path / "ws")),
+            *("--history", str(tmp_path / "h"), *json_flag),
+        )
+        assert code == 1
+        assert key not in out and key not in err
+        assert key[12:30] not in out + err
+        assert "The key you gave me is [REDACTED] and I will keep it out" in out + err
+        assert "Next line." in out + err
+
+
+@pytest.fixture
+def cli_in_process(capsys):
+    from agent_kernel.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
