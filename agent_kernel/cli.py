@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
     run.add_argument("--model", help="model alias (sonnet, opus, haiku) or full id")
     run.add_argument("--agent", type=Path, help="agent definition file (Claude Code format)")
-    run.add_argument("--max-turns", type=int, default=40)
-    run.add_argument("--max-cost", type=float, help="stop when the run has cost this many USD")
-    run.add_argument("--max-output-tokens", type=int)
-    run.add_argument("--max-seconds", type=float)
+    run.add_argument("--max-turns", type=_positive(int), default=40)
+    run.add_argument(
+        "--max-cost", type=_positive(float), help="stop when the run has cost this many USD"
+    )
+    run.add_argument("--max-output-tokens", type=_positive(int))
+    run.add_argument("--max-seconds", type=_positive(float))
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
@@ -46,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("arg", nargs="?", help="ID for show, TEXT for search")
     history.add_argument("--history", type=Path)
     return parser
+
+
+def _positive(kind: type) -> Any:
+    """An argparse type: a number above zero (a zero budget would stop before the first turn)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above zero, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
     from .client import ModeError, make_client
     from .console import ConsoleObserver
     from .runner import run_agent
+    from .settings import SettingsError
     from .tools.ask_user import answers_from, chain, cli_answer
     from .tools.base import ToolError
     from .workbench import default_history_dir
@@ -88,7 +108,14 @@ def _run(args: argparse.Namespace) -> int:
         agent = load_agent(args.agent)
         handle = make_client(args.mode, cassette=args.cassette, model=args.model)
         workspace = Workspace.create(args.workspace)
-    except (AgentDefinitionError, ModeError, CassetteError, ToolError, OSError) as exc:
+    except (
+        AgentDefinitionError,
+        ModeError,
+        CassetteError,
+        SettingsError,
+        ToolError,
+        OSError,
+    ) as exc:
         return _fail(str(exc))
     if handle.notice:
         print(f"workbench: {handle.notice}", file=sys.stderr)

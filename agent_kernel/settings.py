@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["live", "record", "replay", "auto"]
@@ -46,9 +46,20 @@ class WorkbenchSettings(BaseSettings):
         return value or None
 
 
+class SettingsError(ValueError):
+    """An environment variable or `.env` entry the workbench cannot use, named in one line."""
+
+
 @lru_cache
 def get_settings() -> WorkbenchSettings:
-    return WorkbenchSettings()
+    try:
+        return WorkbenchSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"invalid setting ({problems})") from None
 
 
 def reload_settings() -> WorkbenchSettings:

@@ -74,7 +74,7 @@ def parse_stream(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     """Decode SSE bytes into event dicts (the `data:` payloads)."""
     buffer = b""
     for chunk in chunks:
-        buffer += chunk
+        buffer = (buffer + chunk).replace(b"\r\n", b"\n")  # SSE allows CRLF line ends
         while b"\n\n" in buffer:
             raw, buffer = buffer.split(b"\n\n", 1)
             data = [line[5:].strip() for line in raw.splitlines() if line.startswith(b"data:")]

@@ -81,6 +81,9 @@ def test_the_console_script_is_installed():
         ["run", "x", "--mode", "sometimes"],
         ["run", "x", "--max-turns", "many"],
         ["run", "x", "--max-cost", "cheap"],
+        ["run", "x", "--max-turns", "0"],
+        ["run", "x", "--max-cost", "-1"],
+        ["run", "x", "--max-seconds", "0"],
         ["adr"],
         ["history", "delete"],
     ],
@@ -178,6 +181,17 @@ def test_setup_errors_are_one_line_and_exit_2(cli, tmp_path, argv, message):
 
     assert code == 2
     assert err.startswith("workbench: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_a_bad_setting_is_one_line(cli, kit, script, tmp_path, monkeypatch):
+    from agent_kernel.settings import get_settings
+
+    monkeypatch.setenv("WORKBENCH_MAX_RETRIES", "several")
+    get_settings.cache_clear()
+    code, _, err = cli(*run_args(kit, tmp_path, script(kit.ping_turns())))
+    assert code == 2
+    assert err.startswith("workbench: invalid setting (WORKBENCH_MAX_RETRIES: ")
     assert err.count("\n") == 1
 
 

@@ -183,3 +183,12 @@ def test_replay_and_record_labels(cassette, monkeypatch, kit, tmp_path):
     assert record.mode == "record" and record.recorder is not None
     assert record.label == "live (recording to a cassette)"
     assert record.source == "live"
+
+
+def test_a_bad_setting_is_a_settings_error_naming_it(monkeypatch):
+    from agent_kernel.settings import SettingsError, get_settings
+
+    monkeypatch.setenv("WORKBENCH_REQUEST_TIMEOUT", "soon")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match=r"^invalid setting \(WORKBENCH_REQUEST_TIMEOUT: "):
+        make_client("replay")

@@ -197,3 +197,16 @@ def test_record_json_answers_through_gzip(tmp_path, kit, status):
         with pytest.raises(anthropic.BadRequestError, match="bad field"):
             client.messages.create(**request)
         assert load_cassette(tmp_path / "j.yaml").exchanges[0].error["message"] == "bad field"
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_streams_are_rebuilt_whatever_the_line_ends(kit, newline):
+    """The recorder rebuilds the final message from SSE bytes cut anywhere, LF or CRLF."""
+    from agent_kernel.cassette import expand_turns
+    from agent_kernel.sse import accumulate, encode, message_events, parse_stream
+
+    message = expand_turns(kit.ping_turns(), kit.MODEL)[1].response
+    wire = b"".join(encode(e) for e in message_events(message)).replace(b"\n", newline)
+    chunks = [wire[at : at + 7] for at in range(0, len(wire), 7)]
+
+    assert accumulate(parse_stream(chunks)) == message
