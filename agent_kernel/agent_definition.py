@@ -46,6 +46,7 @@ def load_agent(path: Path | str | None = None) -> AgentDefinition:
 
 def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
     where = path.name if path else "agent definition"
+    text = text.removeprefix("\ufeff")  # editors on Windows save a byte-order mark
     if not text.startswith("---"):
         raise AgentDefinitionError(f"{where}: must start with a '---' YAML front matter block")
     parts = text.split("\n---", 1)

@@ -132,3 +132,9 @@ def test_malformed_files_are_refused_clearly(tmp_path, text, message):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(AgentDefinitionError, match="agent definition not found"):
         load_agent(tmp_path / "nope.md")
+
+
+def test_windows_line_ends_and_a_byte_order_mark_are_fine():
+    text = "\ufeff---\r\nname: a\r\ndescription: b\r\n---\r\nThe prompt.\r\n"
+    agent = parse_agent(text)
+    assert (agent.name, agent.description, agent.system_prompt) == ("a", "b", "The prompt.")
