@@ -271,11 +271,12 @@ def diff_html(diff: str) -> str:
             style = "color:#8250df"
         cls = "wb-add" if line.startswith("+") and not line.startswith("+++") else ""
         cls = "wb-del" if line.startswith("-") and not line.startswith("---") else cls
-        out.append(f'<span class="{cls}" style="{style}">{_esc(line)}</span>')
+        # one block per line, so a colour spans the full width; " " keeps empty lines tall
+        out.append(f'<span class="{cls}" style="display:block;{style}">{_esc(line) or " "}</span>')
     more = f"<div><i>… {cut} more lines (wb.diff() has them all)</i></div>" if cut else ""
     return (
         '<pre class="wb-diff" style="margin:0;padding:4px;overflow-x:auto;line-height:1.3">'
-        + "\n".join(out)
+        + "".join(out)
         + f"</pre>{more}"
     )
 

@@ -212,9 +212,10 @@ def test_diff_html_colours_additions_and_removals():
         " keep\n-old <line>\n+new <line>\n"
     )
     page = diff_html(diff)
-    assert '<span class="wb-del" style="background:#ffebe9;color:#82071e">-old &lt;line&gt;' in page
-    assert '<span class="wb-add" style="background:#e6ffec;color:#116329">+new &lt;line&gt;' in page
-    assert '<span class="" style="color:#57606a">+++ b/x.py</span>' in page
+    removed = 'class="wb-del" style="display:block;background:#ffebe9;color:#82071e">-old &lt;'
+    added = 'class="wb-add" style="display:block;background:#e6ffec;color:#116329">+new &lt;'
+    assert removed in page and added in page
+    assert '<span class="" style="display:block;color:#57606a">+++ b/x.py</span>' in page
     assert "No changes" in diff_html("")
 
 
