@@ -81,4 +81,7 @@ class RunResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), default=str)
+        """The result as one line of JSON, secrets redacted (it is printed and stored)."""
+        from .redaction import redact_obj
+
+        return json.dumps(redact_obj(self.to_dict()), default=str)

@@ -172,3 +172,22 @@ def cli_in_process(capsys):
         return code, out, err
 
     return run
+
+
+def test_a_secret_in_the_contract_stays_out_of_the_json(
+    cli_in_process, script, kit, tmp_path, fake_checks
+):
+    secret = kit.canary()
+    cassette = script([kit.submit(constraints=[f"call the API with {secret}"])])
+    code, out, err = cli_in_process(
+        "run",
+        kit.PROMPT,
+        *("--mode", "replay", "--cassette", str(cassette), "--json"),
+        *("--workspace", str(tmp_path / "ws"), "--history", str(tmp_path / "h")),
+    )
+
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["contract"]["constraints"] == ["call the API with [REDACTED]"]
+    assert secret not in out + err
+    assert_clean(kit, (secret,), tmp_path / "ws", tmp_path / "h")
