@@ -145,7 +145,12 @@ def test_an_unreachable_server_is_one_line(monkeypatch, workspace, history, kit)
     from agent_kernel.settings import reload_settings
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", kit.canary())
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # discard port: refused
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("WORKBENCH_MAX_RETRIES", "0")
     reload_settings()
     result = run_agent(
