@@ -41,7 +41,11 @@ def load_agent(path: Path | str | None = None) -> AgentDefinition:
     path = Path(path) if path else default_agent_path()
     if not path.is_file():
         raise AgentDefinitionError(f"agent definition not found: {path}")
-    return parse_agent(path.read_text(encoding="utf-8"), path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgentDefinitionError(f"{path.name}: cannot be read as UTF-8 text: {exc}") from exc
+    return parse_agent(text, path)
 
 
 def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:

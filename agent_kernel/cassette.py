@@ -130,6 +130,8 @@ def load_cassette(path: Path | str) -> Cassette:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CassetteError(f"{path.name}: not valid YAML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"{path.name}: cannot be read as UTF-8 text: {exc}") from exc
     try:
         cassette = cassette_from_dict(data)
     except CassetteError as exc:

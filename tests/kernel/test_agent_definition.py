@@ -138,3 +138,10 @@ def test_windows_line_ends_and_a_byte_order_mark_are_fine():
     text = "\ufeff---\r\nname: a\r\ndescription: b\r\n---\r\nThe prompt.\r\n"
     agent = parse_agent(text)
     assert (agent.name, agent.description, agent.system_prompt) == ("a", "b", "The prompt.")
+
+
+def test_a_binary_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "agent.md"
+    path.write_bytes(b"---\nname: \xff\n---\nbody")
+    with pytest.raises(AgentDefinitionError, match=r"^agent.md: cannot be read as UTF-8 text"):
+        load_agent(path)

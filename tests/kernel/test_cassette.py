@@ -222,3 +222,10 @@ def test_cassette_from_dict_defaults_the_date(kit):
     cassette = cassette_from_dict({"source": "scripted", "model": "m", "turns": [{"text": "x"}]})
     assert len(cassette.date) == 10 and cassette.date.count("-") == 2
     assert cassette.prompt is None
+
+
+def test_a_binary_cassette_is_a_cassette_error(tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00source")
+    with pytest.raises(CassetteError, match=r"^binary.yaml: cannot be read as UTF-8 text"):
+        load_cassette(path)
