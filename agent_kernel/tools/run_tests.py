@@ -108,7 +108,16 @@ def run_pytest(
     cap: int = OUTPUT_CAP,
 ) -> TestRun:
     """Run pytest (optionally on one path or node id) in the workspace and report the result."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SKIPPED_PLUGINS]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "--color=no",
+        "-p",
+        "no:cacheprovider",
+        *SKIPPED_PLUGINS,
+    ]
     if target is not None:
         command.append(validate_target(workspace, target))
     root = str(workspace.root)
