@@ -35,6 +35,7 @@ from .events import (
     TurnStarted,
     UsageReported,
 )
+from .redaction import redact
 
 DIFF_LINE_CAP = 2000
 OUTPUT_PREVIEW = 4000
@@ -564,7 +565,8 @@ class RunView:
         )
 
     def bundle(self) -> dict[str, str]:
-        return {"text/plain": self.text(), "text/html": self.html()}
+        """What the notebook shows, secrets redacted (the model may repeat one it saw)."""
+        return {"text/plain": redact(self.text()), "text/html": redact(self.html())}
 
 
 def _tool_html(segment: _Tool) -> str:

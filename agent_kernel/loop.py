@@ -105,6 +105,8 @@ class AgentLoop:
                 if message is None:
                     return self.outcome
                 stop = message.stop_reason
+                if stop == "tool_use" and not any(b.type == "tool_use" for b in message.content):
+                    stop = "end_turn"  # nothing to run: treat it as an ending without a contract
                 if stop == "tool_use":
                     self._run_tools(message)
                     if self.ctx.extra.get("contract") is not None:

@@ -21,7 +21,7 @@ from .budget import Budget
 from .client import ClientHandle
 from .events import Observer, RunFinished, RunStarted, broadcast
 from .loop import AgentLoop, LoopOutcome
-from .phr import PromptRecord, write_phr
+from .phr import PromptRecord, quote_placeholders, write_phr
 from .redaction import register_secret
 from .result import RunResult
 from .settings import env_flag, get_settings
@@ -151,6 +151,8 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         impact = f"No contract: the run ended {result.status} ({result.reason})."
         next_prompts = ["Re-run the prompt once the cause above is fixed."]
     failures = [check.test for check in checks if not check.passed]
+    title, snapshot, impact = map(quote_placeholders, (title, snapshot, impact))
+    next_prompts = [quote_placeholders(item) for item in next_prompts]
     return PromptRecord(
         title=title,
         stage=stage,
@@ -168,7 +170,7 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         tests_summary=checks_line,
         files_summary=", ".join(result.files_changed) or "no files changed",
         next_prompts=next_prompts,
-        reflection=(result.final_text.strip().splitlines() or ["(no closing text)"])[-1][:300],
+        reflection=reflection(result),
         failure_modes=(
             f"status {result.status}: {result.reason}"
             if result.status != "ok"
@@ -180,6 +182,20 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         status=result.status,
         source=result.source,
     )
+
+
+def reflection(result: RunResult) -> str:
+    """What the run itself shows: effort, tool errors, checks, decisions worth an ADR."""
+    calls = len(result.tool_trace)
+    errors = sum(entry.is_error for entry in result.tool_trace)
+    passed = sum(check.passed for check in result.checks)
+    text = (
+        f"{result.turns} turns and {calls} tool calls ({errors} returned an error); "
+        f"{passed}/{len(result.checks)} acceptance checks passed"
+    )
+    if result.adr_suggestions:
+        text += f"; {len(result.adr_suggestions)} decision(s) met the ADR significance test"
+    return text + "."
 
 
 def fallback_title(prompt: str) -> str:

@@ -103,3 +103,14 @@ def test_an_unexpected_stop_reason_is_an_error(replay_run, script):
 
     assert result.status == "error"
     assert "something_new" in result.reason
+
+
+def test_tool_use_stop_without_tool_blocks_gets_the_reminder(
+    replay_run, script, kit, read_trajectory
+):
+    result = replay_run(
+        script([{"text": "Calling a tool…", "stop_reason": "tool_use"}, kit.submit()])
+    )
+
+    assert result.status == "ok", result.reason
+    assert user_messages(read_trajectory(result))[1] == REMINDER

@@ -19,7 +19,7 @@ def test_committed_outputs_hold(notebook, tmp_path):
     completed = subprocess.run(
         [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-            "--nbval", "--nbval-sanitize-with", str(SANITIZE),
+            "-p", "nbval", "--nbval", "--nbval-sanitize-with", str(SANITIZE),
             "--nbval-kernel-name", "fastapi-workbench", "--nbval-cell-timeout", "300",
             str(notebook),
         ],

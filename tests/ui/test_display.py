@@ -229,3 +229,13 @@ def test_phr_location_is_relative_to_the_history_folder_parent(tmp_path):
     )
     assert phr_location(R(), tmp_path / "elsewhere" / "history") == str(R.phr_path)
     assert phr_location(R()) == str(Path(R.phr_path))
+
+
+def test_streamed_text_is_redacted_in_what_the_notebook_shows():
+    canary = "sk-ant-" + "api03-" + "Q" * 40
+    view = RunView()
+    view(TextDelta(f"the key is {canary} "))
+    view(TextDelta("and that is all"))
+    bundle = view.bundle()
+    assert canary not in bundle["text/plain"] and canary not in bundle["text/html"]
+    assert "and that is all" in bundle["text/plain"]
