@@ -37,15 +37,19 @@ _EXPORTS = {
 __all__ = [*sorted(_EXPORTS), "load_ipython_extension"]
 
 if TYPE_CHECKING:
-    from .agent_definition import AgentDefinition, load_agent
-    from .budget import Budget
-    from .cassette import CassetteError, load_cassette
-    from .client import ModeError, make_client
-    from .contract import ExecutionContract
-    from .live_check import AppLoadError, open_client
-    from .result import RunResult
-    from .workbench import Workbench
-    from .workspace import Workspace
+    from .agent_definition import AgentDefinition as AgentDefinition
+    from .agent_definition import load_agent as load_agent
+    from .budget import Budget as Budget
+    from .cassette import CassetteError as CassetteError
+    from .cassette import load_cassette as load_cassette
+    from .client import ModeError as ModeError
+    from .client import make_client as make_client
+    from .contract import ExecutionContract as ExecutionContract
+    from .live_check import AppLoadError as AppLoadError
+    from .live_check import open_client as open_client
+    from .result import RunResult as RunResult
+    from .workbench import Workbench as Workbench
+    from .workspace import Workspace as Workspace
 
 
 def __getattr__(name: str) -> Any:
@@ -59,6 +63,6 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext agent_kernel` registers the `%%agent` cell magic."""
-    from .magic import register
+    from .magic import register as register
 
     register(ipython)

@@ -65,7 +65,7 @@ def run_with_timeout(func: Any, timeout: float, what: str) -> Any:
             box["value"] = func()
         except _Abandoned:
             return
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller, never lost
+        except BaseException as exc:
             box["error"] = exc
 
     worker = threading.Thread(target=target, name=f"workbench-{what}", daemon=True)

@@ -30,8 +30,11 @@ def main(names: list[str]) -> int:
             print(f"executing {notebook.name}", flush=True)
             try:
                 papermill.execute_notebook(
-                    str(notebook), str(notebook), kernel_name="fastapi-workbench",
-                    cwd=str(notebook.parent), progress_bar=False,
+                    str(notebook),
+                    str(notebook),
+                    kernel_name="fastapi-workbench",
+                    cwd=str(notebook.parent),
+                    progress_bar=False,
                 )
             except papermill.PapermillExecutionError as exc:
                 print(f"  FAILED: {exc.ename}: {exc.evalue}", flush=True)
