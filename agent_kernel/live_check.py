@@ -36,6 +36,11 @@ def fresh_module_name(root: Path) -> str:
 
 def import_workspace_app(root: Path, *, package: str = PACKAGE) -> Any:
     """Import `<root>/<package>` under a fresh name and return its FastAPI app."""
+    return import_workspace_package(root, package=package)[1]
+
+
+def import_workspace_package(root: Path, *, package: str = PACKAGE) -> tuple[str, Any]:
+    """Import `<root>/<package>` under a fresh name; return that name and its FastAPI app."""
     package_dir = Path(root) / package
     init = package_dir / "__init__.py"
     if not init.is_file():
@@ -53,7 +58,7 @@ def import_workspace_app(root: Path, *, package: str = PACKAGE) -> Any:
     app = factory() if callable(factory) else getattr(main, "app", None)
     if app is None:
         raise AppLoadError(f"{package}/main.py defines neither create_app() nor app")
-    return app
+    return name, app
 
 
 def run_with_timeout(func: Any, timeout: float, what: str) -> Any:
@@ -108,7 +113,8 @@ def open_client(root: Path, *, timeout: float = 15.0, raise_server_exceptions: b
     """A started TestClient on a fresh import of the workspace app (close it when done)."""
     from fastapi.testclient import TestClient
 
-    app = run_with_timeout(lambda: import_workspace_app(Path(root)), timeout, "importing")
+    name, app = run_with_timeout(lambda: import_workspace_package(Path(root)), timeout, "importing")
     client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
+    client.app_package = name  # where `Workbench.app_module` finds this app's own modules
     run_with_timeout(client.__enter__, timeout, "starting up (lifespan)")
     return client

@@ -217,6 +217,18 @@ class Workbench:
         )
         return self._client
 
+    def app_module(self, name: str) -> Any:
+        """A module of the app behind the latest `client()`, e.g. `wb.app_module("api.deps")`.
+
+        The app is imported under a fresh package name each time; this finds its modules
+        (to override a dependency, or read a setting) without knowing that name.
+        """
+        if self._client is None:
+            raise RuntimeError("no app loaded yet: call wb.client() first")
+        import importlib
+
+        return importlib.import_module(f"{self._client.app_package}.{name.strip('.')}")
+
     def close(self) -> None:
         if self._client is not None:
             with contextlib.suppress(Exception):  # closing a broken app must not fail

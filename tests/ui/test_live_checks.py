@@ -114,3 +114,21 @@ def test_the_client_reflects_the_latest_files(wb):
     assert second.get("/api/health").json()["status"] == "edited"
     assert second.get("/api/echo/hi").json() == {"echo": "hi"}
     assert first.app is not second.app
+
+
+def test_app_module_reaches_the_loaded_apps_own_modules(wb):
+    with pytest.raises(RuntimeError, match="call wb.client"):
+        wb.app_module("core.db")
+    client = wb.client(timeout=TIMEOUT)
+    db = wb.app_module("core.db")
+    assert db.__name__ == f"{client.app_package}.core.db"
+
+    def broken_session():
+        raise RuntimeError("no database in this check")
+        yield  # pragma: no cover
+
+    client.app.dependency_overrides[db.get_session] = broken_session
+    with pytest.raises(RuntimeError, match="no database"):
+        client.get("/api/health")
+    client.app.dependency_overrides.clear()
+    assert client.get("/api/health").status_code == 200
