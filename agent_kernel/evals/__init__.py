@@ -3,19 +3,39 @@
 A suite holds one folder per task: a prompt, hidden functional and security checks the agent
 never sees, and scripted sessions for offline replay. Each task runs in a fresh workspace;
 its hidden checks then run against the app the agent produced.
+
+Names load lazily, so registering the `eval` command costs the CLI nothing until it runs.
 """
 
 from __future__ import annotations
 
-from .checks import CheckCase, CheckRun, run_hidden_checks
-from .runner import EvalConfig, TaskResult, Variant, run_suite, run_task
-from .scoring import VariantSummary, summarise
-from .suite import SuiteError, Task, default_suite_dir, load_suite
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "CheckCase": ".checks",
+    "CheckRun": ".checks",
+    "run_hidden_checks": ".checks",
+    "EvalConfig": ".runner",
+    "TaskResult": ".runner",
+    "Variant": ".runner",
+    "run_suite": ".runner",
+    "run_task": ".runner",
+    "VariantSummary": ".scoring",
+    "summarise": ".scoring",
+    "SuiteError": ".suite",
+    "Task": ".suite",
+    "default_suite_dir": ".suite",
+    "load_suite": ".suite",
+    "EvalReport": ".report",
+    "write_report": ".report",
+}
 
 __all__ = [
     "CheckCase",
     "CheckRun",
     "EvalConfig",
+    "EvalReport",
     "SuiteError",
     "Task",
     "TaskResult",
@@ -27,4 +47,21 @@ __all__ = [
     "run_suite",
     "run_task",
     "summarise",
+    "write_report",
 ]
+
+if TYPE_CHECKING:
+    from .checks import CheckCase, CheckRun, run_hidden_checks
+    from .report import EvalReport, write_report
+    from .runner import EvalConfig, TaskResult, Variant, run_suite, run_task
+    from .scoring import VariantSummary, summarise
+    from .suite import SuiteError, Task, default_suite_dir, load_suite
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agent_kernel.evals' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value

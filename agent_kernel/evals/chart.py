@@ -34,7 +34,7 @@ _GLYPHS = {
     "X": "#.# #.# .#. #.# #.#", "Y": "#.# #.# .#. .#. .#.", "Z": "### ..# .#. #.. ###",
     " ": "... ... ... ... ...", ".": "... ... ... ... .#.", "-": "... ... ### ... ...",
     "_": "... ... ... ... ###", "%": "#.# ..# .#. #.. #.#", "/": "..# ..# .#. #.. #..",
-    ":": "... .#. ... .#. ...", "@": "### #.# ### #.. .##", "(": ".#. #.. #.. #.. .#.",
+    ":": "... .#. ... .#. ...", "@": ".#. ### ### #.. .##", "(": ".#. #.. #.. #.. .#.",
     ")": ".#. ..# ..# ..# .#.", "+": "... .#. ### .#. ...", "?": "### ..# .#. ... .#.",
 }
 # fmt: on
@@ -105,10 +105,14 @@ def bar_chart(
     groups: list[tuple[str, float, float]], title: str = "pass@1 and secure-pass@1"
 ) -> bytes:
     """PNG bytes: for each (label, pass rate, secure rate) two bars on a 0-100% axis."""
-    bar_w, bar_gap, group_gap = 34, 6, 36
+    bar_w, bar_gap, group_gap, max_slot = 34, 6, 36, 240
     group_w = 2 * bar_w + bar_gap
     left, right, top, plot_h, bottom = 64, 24, 70, 200, 40
-    width = max(360, left + right + len(groups) * group_w + max(0, len(groups) - 1) * group_gap)
+    # Each group gets room for its label (up to a limit), so model ids stay readable.
+    slots = [
+        min(max_slot, max(group_w + group_gap, text_width(label) + 16)) for label, _, _ in groups
+    ]
+    width = max(360, left + right + sum(slots))
     height = top + plot_h + bottom
     canvas = Canvas(width, height)
     canvas.text(left, 14, title)
@@ -124,8 +128,9 @@ def bar_chart(
         canvas.rect(left - 4, y, width - left - right + 4, 1, GRID if percent else INK)
         label = f"{percent}%"
         canvas.text(left - 8 - text_width(label), y - CHAR_H // 2, label)
-    for index, (label, pass_rate, secure_rate) in enumerate(groups):
-        x = left + 8 + index * (group_w + group_gap)
+    slot_x = left
+    for (label, pass_rate, secure_rate), slot in zip(groups, slots, strict=True):
+        x = slot_x + (slot - group_w) // 2
         for offset, rate, colour in (
             (0, pass_rate, PASS_COLOUR),
             (bar_w + bar_gap, secure_rate, SECURE_COLOUR),
@@ -139,8 +144,9 @@ def bar_chart(
                 base - h - CHAR_H - 4,
                 value,
             )
-        name = fit(label, group_w + group_gap - 8)
-        canvas.text(x + (group_w - text_width(name)) // 2, base + 12, name)
+        name = fit(label, slot - 8)
+        canvas.text(slot_x + (slot - text_width(name)) // 2 + SCALE, base + 12, name)
+        slot_x += slot
     return canvas.png()
 
 

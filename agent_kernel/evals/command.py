@@ -16,6 +16,18 @@ from typing import Any
 
 EXIT_OK, EXIT_USAGE = 0, 2
 EVAL_MODES = ("live", "replay", "auto")
+DESCRIPTION = (
+    "Run every task of the suite in a fresh workspace, then its hidden functional and "
+    "security checks; report pass@1, secure-pass@1, turns, tokens, cost, time and diff size."
+)
+EPILOG = """examples:
+  workbench eval --mode replay --jobs 2              the suite offline, from scripted sessions
+  workbench eval --mode replay --session flawed      the deliberately flawed sessions
+  workbench eval --mode live --model sonnet --model opus --report out/eval.md
+                                                     compare two models (needs a key)
+  workbench eval --mode live --agent a.md --agent b.md --tasks auth_jwt,cors_headers
+                                                     compare two agent prompts on two tasks
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -77,10 +89,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "eval",
         help="score the agent on the task suite (hidden functional and security checks)",
-        description=(
-            "Run every task of the suite in a fresh workspace, then its hidden checks; "
-            "report pass@1, secure-pass@1, turns, tokens, cost, time and diff size."
-        ),
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return add_arguments(parser)
 
@@ -125,7 +136,7 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
     from ..agent_definition import AgentDefinitionError, load_agent
     from ..client import ModeError, choose_mode
     from ..settings import get_settings
-    from .suite import SuiteError, load_suite
+    from .suite import DEFAULT_SESSION, SuiteError, load_suite
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -145,6 +156,13 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
         raise UsageError(
             "live mode needs ANTHROPIC_API_KEY (environment or .env); "
             "use --mode replay to run the scripted sessions offline"
+        )
+    session = args.session or DEFAULT_SESSION
+    if mode == "replay" and not any(task.session_path(session).is_file() for task in tasks):
+        known = sorted({name for task in tasks for name in task.sessions()})
+        raise UsageError(
+            f"no selected task has a scripted session {session!r}; "
+            f"sessions in the suite: {', '.join(known) or 'none'}"
         )
     variants = build_variants(args.model, args.agent)
     agents = {}
@@ -227,7 +245,14 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m agent_kernel.evals [options]`: the same command without the main CLI."""
-    parser = add_arguments(argparse.ArgumentParser(prog="python -m agent_kernel.evals"))
+    parser = add_arguments(
+        argparse.ArgumentParser(
+            prog="python -m agent_kernel.evals",
+            description=DESCRIPTION,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

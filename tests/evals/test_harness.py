@@ -82,6 +82,7 @@ def test_an_agent_run_over_the_task_timeout_is_stopped_and_reported(offline):
         (["--agent", "/nonexistent/agent.md"], "agent definition not found"),
         (["--model", "not a model!"], "not a model id"),
         (["--timeout", "0"], "must be positive"),
+        (["--session", "nope"], "no selected task has a scripted session 'nope'"),
     ],
 )
 def test_bad_usage_exits_2_with_a_message(eval_cli, argv, message):
