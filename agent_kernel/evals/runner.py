@@ -145,8 +145,12 @@ def diff_size(diff: str) -> int:
 
 def _call_with_timeout(
     call: Callable[[], Any], timeout: float, stop_event: threading.Event, name: str
-) -> tuple[Any, BaseException | None, bool]:
-    """(value, error, finished): the call in a thread, asked to stop when out of time."""
+) -> tuple[Any, BaseException | None, str]:
+    """(value, error, state): the call in a thread, asked to stop when out of time.
+
+    state is "done" (finished in time), "stopped" (ended once asked to stop) or "hung"
+    (still running after the grace period: the thread is left behind, a daemon).
+    """
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -161,8 +165,8 @@ def _call_with_timeout(
     if worker.is_alive():
         stop_event.set()
         worker.join(STOP_GRACE_S)
-        return None, None, False
-    return box.get("value"), box.get("error"), True
+        return None, None, "hung" if worker.is_alive() else "stopped"
+    return box.get("value"), box.get("error"), "done"
 
 
 def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None) -> TaskResult:
@@ -208,14 +212,16 @@ def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None
             )
 
         agent_started = time.monotonic()
-        run, error, finished = _call_with_timeout(
+        run, error, state = _call_with_timeout(
             call, config.task_timeout, stop_event, f"eval-{task.id}"
         )
         result.agent_s = time.monotonic() - agent_started
-        if not finished:
-            still_running = True
+        if state != "done":
+            still_running = state == "hung"
             result.status = "timeout"
             result.error = f"the agent run exceeded the task timeout ({config.task_timeout:g}s)"
+            if still_running:
+                result.error += "; it did not stop, so its workspace is left in place"
             return result
         if error is not None:
             raise error

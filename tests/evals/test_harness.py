@@ -70,6 +70,8 @@ def test_an_agent_run_over_the_task_timeout_is_stopped_and_reported(offline):
     assert result.status == "timeout"
     assert "task timeout (0.05s)" in result.error
     assert result.passed is False and result.checks == []
+    # The run stopped when asked, so its temporary workspace is gone.
+    assert result.workspace is None
 
 
 @pytest.mark.parametrize(
