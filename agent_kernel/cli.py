@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--feature", default="none")
     new.add_argument("--history", type=Path)
 
+    from .evals.command import add_parser as add_eval_parser
+
+    add_eval_parser(sub)
+
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
     history.add_argument("arg", nargs="?", help="ID for show, TEXT for search")
@@ -79,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return _adr(args, parser)
     if args.command == "history":
         return _history(args)
+    if args.command == "eval":
+        from .evals.command import run as run_eval
+
+        return run_eval(args)
     parser.print_help()
     return EXIT_USAGE
 

@@ -199,7 +199,15 @@ def render_terminal(report: EvalReport) -> str:
         f"suite {report.suite} · mode {report.mode} · session {report.session} · "
         f"{report.jobs} job(s) · {report.wall_s:.1f}s"
     )
+    if report.mode == "replay":
+        parts.append(REPLAY_NOTE)
     return "\n".join(parts)
+
+
+REPLAY_NOTE = (
+    "Replay mode: the answers are scripted or recorded sessions, not a live model; "
+    "the scores prove the harness, not a model."
+)
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -223,11 +231,7 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
         "",
     ]
     if report.mode == "replay":
-        lines += [
-            "Replay mode: the answers are scripted or recorded sessions, not a live model; "
-            "the scores prove the harness, not a model.",
-            "",
-        ]
+        lines += [REPLAY_NOTE, ""]
     if chart_name:
         lines += [f"![pass@1 and secure-pass@1]({chart_name})", ""]
     lines += ["## Comparison" if len(report.summaries) > 1 else "## Overall", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import subprocess
 import sys
@@ -292,3 +293,23 @@ def test_the_console_streams_text_and_redacts_split_secrets(kit):
     assert printed.count("word") == 50
     assert "→ run_tests: (all tests)" in printed
     assert "! something about [REDACTED]" in printed
+
+
+def test_eval_is_a_workbench_subcommand(tmp_path):
+    """`workbench eval` reaches the eval harness: one task replayed, scored, JSON last."""
+    script = Path(sys.executable).parent / "workbench"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env["CI"] = "true"
+    done = subprocess.run(
+        [str(script), "eval", "--mode", "replay", "--tasks", "rest_notes", "--jobs", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["mode"] == "replay"
+    assert report["variants"][0]["pass_at_1"] == 1.0
+    assert report["tasks"][0]["task"] == "rest_notes"
