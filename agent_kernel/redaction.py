@@ -84,6 +84,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# Every secret name above contains one of these words. Text without any of them cannot match
+# the two key/value rules (the last two, ten times dearer than the others), so they are
+# skipped for it: same output, a fraction of the time on code and tool output.
+_NAME_HINT = re.compile(r"(?i)key|token|secret|passw|credential")
+_UNNAMED_PATTERNS = _PATTERNS[:-2]
+
+
 def register_secret(value: str) -> None:
     """Redact this literal value from now on (e.g. a key read from .env, not os.environ)."""
     if value and len(value.strip()) >= MIN_REGISTERED_LENGTH:
@@ -132,14 +139,18 @@ def _redact(text: str, values: list[str]) -> str:
     for value in values:
         if value in text:
             text = text.replace(value, REDACTED)
-    for pattern, replacement in _PATTERNS:
+    patterns = _PATTERNS if _NAME_HINT.search(text) else _UNNAMED_PATTERNS
+    for pattern, replacement in patterns:
         text = pattern.sub(replacement, text)
     return text
 
 
-def redact_obj(obj: Any) -> Any:
-    """Redact strings inside dicts, lists and tuples; values under secret-named keys go whole."""
-    return _redact_obj(obj, secret_values())
+def redact_obj(obj: Any, values: list[str] | None = None) -> Any:
+    """Redact strings inside dicts, lists and tuples; values under secret-named keys go whole.
+
+    `values` are the literal secrets (`secret_values()` when not given).
+    """
+    return _redact_obj(obj, secret_values() if values is None else values)
 
 
 def _redact_obj(obj: Any, values: list[str]) -> Any:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .redaction import redact_obj
+from .redaction import redact_obj, secret_values
 
 
 class Trajectory:
@@ -22,6 +22,9 @@ class Trajectory:
         self.messages: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.started = time.time()
+        # position -> (item as JSON, secrets, redacted item): a save redacts only what changed,
+        # not the whole conversation again (that made every turn cost more than the last).
+        self._clean: dict[tuple[str, int], tuple[str, list[str], Any]] = {}
 
     def step(self, kind: str, **data: Any) -> None:
         self.steps.append({"kind": kind, "t": round(time.time() - self.started, 3), **data})
@@ -29,8 +32,24 @@ class Trajectory:
 
     def save(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = redact_obj({"info": self.info, "messages": self.messages, "steps": self.steps})
+        values = secret_values()
+        payload = {
+            "info": redact_obj(self.info, values),
+            "messages": self._redacted("messages", self.messages, values),
+            "steps": self._redacted("steps", self.steps, values),
+        }
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
         tmp.replace(self.path)
         return self.path
+
+    def _redacted(self, name: str, items: list[Any], values: list[str]) -> list[Any]:
+        out = []
+        for index, item in enumerate(items):
+            text = json.dumps(item, default=str)
+            cached = self._clean.get((name, index))
+            if cached is None or cached[0] != text or cached[1] != values:
+                cached = (text, values, redact_obj(item, values))
+                self._clean[(name, index)] = cached
+            out.append(cached[2])
+        return out
