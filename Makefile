@@ -54,3 +54,9 @@ notebooks: install
 record: install
 	@test -n "$(NB)" || { echo "usage: make record NB=01_rest_design"; exit 2; }
 	$(PY) scripts/record_session.py $(NB)
+
+.PHONY: bench
+
+# Benchmarks: ratios measured side by side in one run, written to benchmarks/RESULTS.md.
+bench: install
+	$(PY) benchmarks/run.py

@@ -1,0 +1,67 @@
+"""The quick benchmarks run end to end with tiny repeat counts and give well-formed results.
+
+No timing is asserted: these machines are noisy, and the numbers belong in RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+from benchmarks import bench_live_check, bench_loop, bench_startup
+
+
+def well_formed(result, key):
+    assert result.key == key
+    assert result.verdict in ("met", "missed", "info")
+    assert result.title and result.headline and result.target
+    assert result.rows and all(len(row) == len(result.headers) for row in result.rows)
+
+
+def test_startup_times_the_three_commands():
+    result = bench_startup.run(repeats=1)
+
+    well_formed(result, "startup")
+    assert [row[0] for row in result.rows] == [
+        "`python -c pass`",
+        "`import agent_kernel`",
+        "`workbench --help`",
+    ]
+    assert all(len(values) == 1 for values in result.data["times"].values())
+    assert result.data["slowest_imports"], "the -X importtime breakdown came back empty"
+
+
+def test_loop_and_sdk_runner_replay_the_same_session_to_the_end(tmp_path):
+    data = bench_loop.cassette_data(2, 50, closing="tool")
+    assert bench_loop.run_loop(data, tmp_path) > 0
+    assert (tmp_path / "trajectory.json").is_file()
+    assert bench_loop.run_sdk_runner(bench_loop.cassette_data(2, 50, closing="text")) > 0
+
+
+def test_loop_benchmark_reports_a_ratio_per_session():
+    result = bench_loop.run(repeats=1, sessions=(("tiny", 2, 50),))
+
+    well_formed(result, "loop")
+    session = result.data["sessions"]["tiny"]
+    assert session["requests"] == 3
+    assert len(session["times"]["loop"]) == len(session["times"]["sdk"]) == 1
+    assert session["ratio"] > 0 and math.isfinite(session["ratio"])
+
+
+def test_generated_workspace_serves_its_extra_routers(tmp_path):
+    root = bench_live_check.make_workspace(tmp_path / "ws", 3)
+
+    assert sorted(p.name for p in (root / "sandbox_app/api/routes").glob("extra*.py")) == [
+        "extra0.py",
+        "extra1.py",
+        "extra2.py",
+    ]
+    parts = bench_live_check.one_check(root, 3)  # raises unless every request answers 200
+    assert parts["total"] >= parts["open"] > 0
+
+
+def test_live_check_benchmark_grows_a_row_per_app_size():
+    result = bench_live_check.run(repeats=1, sizes=(0, 2))
+
+    well_formed(result, "live_check")
+    assert [row[0] for row in result.rows] == ["0", "2"]
+    assert set(result.data["sizes"]) == {"0", "2"}
