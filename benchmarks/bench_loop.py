@@ -99,8 +99,11 @@ class DoneTool:
         return "finished"
 
 
-def run_loop(data: dict[str, Any], scratch: Path) -> float:
-    """A: one AgentLoop run over the session; seconds, client setup excluded."""
+def run_loop(data: dict[str, Any], scratch: Path, *, save: bool = True) -> float:
+    """A: one AgentLoop run over the session; seconds, client setup excluded.
+
+    `save=False` skips the trajectory's per-step save, to show what the saves cost.
+    """
     from agent_kernel.budget import Budget
     from agent_kernel.client import ClientHandle
     from agent_kernel.loop import AgentLoop
@@ -116,7 +119,7 @@ def run_loop(data: dict[str, Any], scratch: Path) -> float:
         tools=[EchoTool(), DoneTool()],
         ctx=ToolContext(workspace=None),  # type: ignore[arg-type]  # the tools never touch it
         budget=Budget(max_turns=len(transport.cassette.exchanges) + 5),
-        trajectory=Trajectory(scratch / "trajectory.json", {"benchmark": "loop"}),
+        trajectory=(Trajectory if save else _Unsaved)(scratch / "t.json", {"benchmark": "loop"}),
         max_tokens=1024,
     )
     box: dict[str, Any] = {}
@@ -125,6 +128,20 @@ def run_loop(data: dict[str, Any], scratch: Path) -> float:
     if outcome.status != "ok" or not transport.finished:
         raise RuntimeError(f"the loop did not replay the whole session: {outcome.reason}")
     return elapsed
+
+
+class _Unsaved:
+    """Stands in for the trajectory without writing anything (the diagnostic variant)."""
+
+    def __init__(self, path: Path, info: dict[str, Any]) -> None:
+        self.path, self.info = path, info
+        self.messages: list[dict[str, Any]] = []
+
+    def step(self, kind: str, **data: Any) -> None:
+        pass
+
+    def save(self) -> Path:
+        return self.path
 
 
 def run_sdk_runner(data: dict[str, Any]) -> float:
@@ -172,12 +189,14 @@ def measure(turns: int, payload: int, repeats: int) -> dict[str, Any]:
             {
                 "loop": lambda: run_loop(loop_data, scratch),
                 "sdk": lambda: run_sdk_runner(sdk_data),
+                "loop_unsaved": lambda: run_loop(loop_data, scratch, save=False),
             },
             repeats,
         )
     requests = turns + 1
     loop_turn = median(times["loop"]) / requests
     sdk_turn = median(times["sdk"]) / requests
+    unsaved_turn = median(times["loop_unsaved"]) / requests
     return {
         "turns": turns,
         "payload": payload,
@@ -186,6 +205,8 @@ def measure(turns: int, payload: int, repeats: int) -> dict[str, Any]:
         "loop_per_turn_s": loop_turn,
         "sdk_per_turn_s": sdk_turn,
         "ratio": ratio(loop_turn, sdk_turn),
+        "loop_unsaved_per_turn_s": unsaved_turn,
+        "ratio_unsaved": ratio(unsaved_turn, sdk_turn),
     }
 
 
@@ -202,6 +223,8 @@ def run(repeats: int = 15, sessions: tuple[tuple[str, int, int], ...] = SESSIONS
             seconds(m["loop_per_turn_s"]),
             seconds(m["sdk_per_turn_s"]),
             f"{m['ratio']:.2f}x",
+            seconds(m["loop_unsaved_per_turn_s"]),
+            f"{m['ratio_unsaved']:.2f}x",
         ]
         for label, m in measured
     ]
@@ -212,12 +235,23 @@ def run(repeats: int = 15, sessions: tuple[tuple[str, int, int], ...] = SESSIONS
         target=f"within {TARGET_RATIO}x of the SDK's tool runner",
         headline=", ".join(f"{label} {m['ratio']:.2f}x" for label, m in measured),
         verdict="met" if worst <= TARGET_RATIO else "missed",
-        headers=["session", "turns", "tool input", "loop / turn", "SDK runner / turn", "ratio"],
+        headers=[
+            "session",
+            "turns",
+            "tool input",
+            "loop / turn",
+            "SDK runner / turn",
+            "ratio",
+            "loop without trajectory saves / turn",
+            "ratio without saves",
+        ],
         rows=rows,
         notes=[
             f"Median of {repeats} interleaved runs per side; per turn = run time / requests.",
             "Both stream through the real SDK client on the replay transport; the loop also "
-            "saves its redacted trajectory after every step, as every run does.",
+            "saves its redacted trajectory after every step, as every run does. The last two "
+            "columns are a diagnostic run of the same loop with the saves left out (not the "
+            "target).",
         ],
         data={"repeats": repeats, "sessions": {label: m for label, m in measured}},
     )
