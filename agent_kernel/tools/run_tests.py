@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 # Plugins of the workbench's own environment that app tests never use: nbval alone costs
 # seconds of start-up (nbformat, jsonschema) on every run.
 SKIPPED_PLUGINS = ("-p", "no:nbval")
+# A tiny pytest plugin (beside this module) that writes each test's outcome by node id.
+PLUGIN_DIR = Path(__file__).resolve().parent / "pytest_plugins"
+OUTCOMES_PLUGIN = "workbench_outcomes"
+OUTCOMES_ENV = "WORKBENCH_OUTCOMES_FILE"
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
 SUMMARY_LINE = re.compile(r"\b\d+ (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
@@ -106,8 +112,14 @@ def run_pytest(
     *,
     timeout: float = 120.0,
     cap: int = OUTPUT_CAP,
+    more_targets: Sequence[str] = (),
+    outcomes: Path | None = None,
 ) -> TestRun:
-    """Run pytest (optionally on one path or node id) in the workspace and report the result."""
+    """Run pytest (optionally on one path or node id) in the workspace and report the result.
+
+    `more_targets` adds further paths or node ids to the same run; `outcomes` names a JSON
+    file that receives every test's outcome by node id (one run serves many checks).
+    """
     command = [
         sys.executable,
         "-m",
@@ -120,7 +132,13 @@ def run_pytest(
     ]
     if target is not None:
         command.append(validate_target(workspace, target))
+    command += [validate_target(workspace, extra) for extra in more_targets]
     root = str(workspace.root)
+    env = safe_environment(root)
+    if outcomes is not None:
+        env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
+        env[OUTCOMES_ENV] = str(outcomes)
+        command[3:3] = ["-p", OUTCOMES_PLUGIN]
     started = time.monotonic()
     timed_out = False
     # Output goes to a file, not a pipe: a killed group can never leave a reader blocked.
@@ -128,7 +146,7 @@ def run_pytest(
         process = subprocess.Popen(
             command,
             cwd=root,
-            env=safe_environment(root),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

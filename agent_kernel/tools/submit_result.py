@@ -7,14 +7,17 @@ in the workspace and its pass/fail is what the result records.
 
 from __future__ import annotations
 
+import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..contract import ExecutionContract
 from .base import ToolContext, ToolError
-from .run_tests import run_pytest
+from .run_tests import run_pytest, validate_target
 
 TAIL = 2_000
 
@@ -69,9 +72,7 @@ class SubmitResultTool:
                 f"The contract is invalid ({exc.error_count()} errors); fix these fields "
                 f"and call submit_result again:\n{format_validation_error(exc)}"
             ) from None
-        results = [
-            self._check(ctx, check.description, check.test) for check in contract.acceptance_checks
-        ]
+        results = run_checks(ctx, [(c.description, c.test) for c in contract.acceptance_checks])
         ctx.extra["contract"] = contract
         ctx.extra["check_results"] = results
         passed = sum(result.passed for result in results)
@@ -89,3 +90,68 @@ class SubmitResultTool:
             return CheckResult(description, test, False, str(exc))
         tail = run.output[-TAIL:]
         return CheckResult(description, test, run.passed, f"{run.header()}\n{tail}")
+
+
+def run_checks(ctx: ToolContext, checks: list[tuple[str, str]]) -> list[CheckResult]:
+    """Every acceptance check in one pytest run, judged per check from each test's outcome.
+
+    A check passes when at least one test matches its target and every matching test passed.
+    If pytest cannot run the batch as a whole (a node id it does not know stops it), each
+    check runs on its own instead.
+    """
+    targets: dict[int, str] = {}
+    results: dict[int, CheckResult] = {}
+    for index, (description, test) in enumerate(checks):
+        try:
+            targets[index] = validate_target(ctx.workspace, test)
+        except ToolError as exc:  # outside the workspace or missing: a failed check
+            results[index] = CheckResult(description, test, False, str(exc))
+    unique = list(dict.fromkeys(targets.values()))
+    if unique:
+        with tempfile.TemporaryDirectory() as tmp:
+            outcomes_file = Path(tmp) / "outcomes.json"
+            run = run_pytest(
+                ctx.workspace,
+                unique[0],
+                more_targets=unique[1:],
+                timeout=ctx.test_timeout,
+                outcomes=outcomes_file,
+            )
+            outcomes = _read_outcomes(outcomes_file)
+        for index, target in targets.items():
+            description, test = checks[index]
+            if outcomes is None or run.exit_code in (3, 4):
+                results[index] = SubmitResultTool._check(ctx, description, test)
+                continue
+            matched = {node: state for node, state in outcomes.items() if _matches(node, target)}
+            passed = bool(matched) and not run.timed_out and set(matched.values()) == {"passed"}
+            results[index] = CheckResult(
+                description, test, passed, _verdict(passed, matched, run, target)
+            )
+    return [results[index] for index in range(len(checks))]
+
+
+def _verdict(passed: bool, matched: dict[str, str], run: Any, target: str) -> str:
+    """This check's own counts first, then the shared run's header and, on failure, its tail."""
+    counts: dict[str, int] = {}
+    for state in matched.values():
+        counts[state] = counts.get(state, 0) + 1
+    mine = ", ".join(f"{n} {state}" for state, n in counts.items()) or f"no test matched {target}"
+    lines = [f"{'passed' if passed else 'failed'}: {mine}"]
+    lines += [f"  {node}: {state}" for node, state in matched.items()]
+    lines.append(f"(one pytest run for all checks: {run.header()})")
+    if not passed:
+        lines.append(run.output[-TAIL:])
+    return "\n".join(lines)
+
+
+def _read_outcomes(path: Path) -> dict[str, str] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _matches(node: str, target: str) -> bool:
+    target = target.rstrip("/")
+    return node == target or any(node.startswith(target + sep) for sep in ("::", "[", "/"))

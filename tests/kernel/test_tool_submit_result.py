@@ -150,3 +150,46 @@ def test_default_tools_order_and_names():
         assert set(definition) == {"name", "description", "input_schema"}
         assert definition["name"] == t.name and len(definition["description"]) > 80
         assert definition["input_schema"]["type"] == "object"
+
+
+def test_checks_share_one_pytest_run_and_are_judged_per_node(ctx, monkeypatch):
+    from agent_kernel.tools import submit_result
+
+    (ctx.workspace.root / "tests/test_extra.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('n', [1, 2])\ndef test_param(n):\n    assert n > 0\n\n"
+        "def test_skipped():\n    pytest.skip('not today')\n"
+    )
+    calls = []
+    real = submit_result.run_pytest
+    monkeypatch.setattr(
+        submit_result, "run_pytest", lambda *a, **k: calls.append(a[1:]) or real(*a, **k)
+    )
+    data = contract(
+        acceptance_checks=[
+            {"description": "every parameter passes", "test": "tests/test_extra.py::test_param"},
+            {"description": "one parameter", "test": "tests/test_extra.py::test_param[2]"},
+            {
+                "description": "a skipped test is no pass",
+                "test": "tests/test_extra.py::test_skipped",
+            },
+            {"description": "health", "test": "tests/test_health.py"},
+        ]
+    )
+    tool(data, ctx)
+    results = ctx.extra["check_results"]
+    assert [r.passed for r in results] == [True, True, False, True]
+    assert "2 passed" in results[0].output_tail
+    assert "1 skipped" in results[2].output_tail
+    assert len(calls) == 1  # one pytest process for the four checks
+
+
+def test_an_unknown_node_id_falls_back_to_one_run_per_check(ctx):
+    data = contract(
+        acceptance_checks=[
+            {"description": "health", "test": "tests/test_health.py"},
+            {"description": "no such test", "test": "tests/test_health.py::test_nope"},
+        ]
+    )
+    tool(data, ctx)
+    assert [r.passed for r in ctx.extra["check_results"]] == [True, False]

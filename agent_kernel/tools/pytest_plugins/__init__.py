@@ -1,0 +1,1 @@
+"""Pytest plugins the workbench loads into workspace test runs."""
