@@ -204,9 +204,21 @@ class FakeChecks:
     failing: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
 
-    def __call__(self, workspace: Workspace, target: str | None = None, **_: Any) -> TestRun:
-        self.calls.append(target or "")
-        passed = target not in self.failing
+    def __call__(
+        self,
+        workspace: Workspace,
+        target: str | None = None,
+        *,
+        more_targets: tuple[str, ...] | list[str] = (),
+        outcomes: Path | None = None,
+        **_: Any,
+    ) -> TestRun:
+        targets = [target or "", *more_targets]
+        self.calls.extend(targets)
+        passed = not self.failing.intersection(targets)
+        if outcomes is not None:  # the batched form: one outcome per target, by node id
+            states = {t: "failed" if t in self.failing else "passed" for t in targets}
+            outcomes.write_text(json.dumps(states), encoding="utf-8")
         output = "1 passed in 0.01s" if passed else "1 failed in 0.01s"
         return TestRun(passed, 0 if passed else 1, False, output, 0.01, {})
 
@@ -215,6 +227,7 @@ class FakeChecks:
 def fake_checks(monkeypatch: pytest.MonkeyPatch) -> FakeChecks:
     checks = FakeChecks()
     monkeypatch.setattr(submit_result_module, "run_pytest", checks)
+    monkeypatch.setattr(submit_result_module, "validate_target", lambda _ws, target: target)
     return checks
 
 
