@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 Mode = Literal["live", "record", "replay", "auto"]
 MODES: tuple[str, ...] = ("live", "record", "replay", "auto")
@@ -50,10 +53,20 @@ class SettingsError(ValueError):
     """An environment variable or `.env` entry the workbench cannot use, named in one line."""
 
 
+def dotenv_files() -> tuple[Path | str, ...]:
+    """The repo's `.env` (a notebook's working directory is notebooks/), then the working
+    directory's, which wins; the environment wins over both. `WORKBENCH_REPO_DOTENV=0`
+    leaves the repo's file out (the test suite does, so a developer's key never leaks in).
+    """
+    if os.environ.get("WORKBENCH_REPO_DOTENV", "1").strip() == "0":
+        return (".env",)
+    return (REPO_ROOT / ".env", ".env")
+
+
 @lru_cache
 def get_settings() -> WorkbenchSettings:
     try:
-        return WorkbenchSettings()
+        return WorkbenchSettings(_env_file=dotenv_files())
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"

@@ -157,7 +157,11 @@ def tree_text(*roots: Path) -> dict[Path, str]:
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No key, no base URL, no WORKBENCH_* or CI, and a cwd without `.env`."""
     for name in list(os.environ):
-        if name.startswith(("ANTHROPIC_", "WORKBENCH_")) or name == "CI":
+        if (
+            name.startswith(("ANTHROPIC_", "WORKBENCH_"))
+            and name != "WORKBENCH_REPO_DOTENV"
+            or name == "CI"
+        ):
             monkeypatch.delenv(name, raising=False)
     cwd = tmp_path / "cwd"
     cwd.mkdir()

@@ -192,3 +192,19 @@ def test_a_bad_setting_is_a_settings_error_naming_it(monkeypatch):
     get_settings.cache_clear()
     with pytest.raises(SettingsError, match=r"^invalid setting \(WORKBENCH_REQUEST_TIMEOUT: "):
         make_client("replay")
+
+
+def test_the_repo_dotenv_is_read_from_any_working_directory(tmp_path, monkeypatch):
+    """A notebook runs in notebooks/, yet the key in the repo's .env must reach it."""
+    from agent_kernel import settings
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / ".env").write_text("WORKBENCH_MODE=replay\n", encoding="utf-8")
+    (tmp_path / "repo" / "notebooks").mkdir()
+    monkeypatch.setattr(settings, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo" / "notebooks")
+    monkeypatch.setenv("WORKBENCH_REPO_DOTENV", "1")
+    assert settings.reload_settings().mode == "replay"
+    monkeypatch.setenv("WORKBENCH_REPO_DOTENV", "0")
+    assert settings.reload_settings().mode == "auto"
+    settings.reload_settings()
