@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Stage = Literal[
-    "constitution", "spec", "plan", "tasks", "red", "green", "refactor", "explainer", "misc",
+    "constitution",
+    "spec",
+    "plan",
+    "tasks",
+    "red",
+    "green",
+    "refactor",
+    "explainer",
+    "misc",
     "general",
 ]
 

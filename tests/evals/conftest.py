@@ -19,11 +19,8 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No key, no WORKBENCH_* or CI, a cwd without `.env`: replay is the only way to run."""
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
-            if (
-                name.startswith(("ANTHROPIC_", "WORKBENCH_"))
-                and name != "WORKBENCH_REPO_DOTENV"
-                or name == "CI"
-            ):
+            scrubbed = name.startswith(("ANTHROPIC_", "WORKBENCH_")) or name == "CI"
+            if scrubbed and name != "WORKBENCH_REPO_DOTENV":
                 patch.delenv(name, raising=False)
         patch.chdir(tmp_path_factory.mktemp("cwd"))
         get_settings.cache_clear()

@@ -157,11 +157,8 @@ def tree_text(*roots: Path) -> dict[Path, str]:
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No key, no base URL, no WORKBENCH_* or CI, and a cwd without `.env`."""
     for name in list(os.environ):
-        if (
-            name.startswith(("ANTHROPIC_", "WORKBENCH_"))
-            and name != "WORKBENCH_REPO_DOTENV"
-            or name == "CI"
-        ):
+        scrubbed = name.startswith(("ANTHROPIC_", "WORKBENCH_")) or name == "CI"
+        if scrubbed and name != "WORKBENCH_REPO_DOTENV":
             monkeypatch.delenv(name, raising=False)
     cwd = tmp_path / "cwd"
     cwd.mkdir()

@@ -117,7 +117,7 @@ def test_the_client_reflects_the_latest_files(wb):
 
 
 def test_app_module_reaches_the_loaded_apps_own_modules(wb):
-    with pytest.raises(RuntimeError, match="call wb.client"):
+    with pytest.raises(RuntimeError, match=r"call wb\.client"):
         wb.app_module("core.db")
     client = wb.client(timeout=TIMEOUT)
     db = wb.app_module("core.db")
