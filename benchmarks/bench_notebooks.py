@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -93,8 +94,21 @@ def execute(notebook: str, scratch: str) -> Execution:
             )
         except Exception as exc:  # a failed notebook is reported with its time, never hidden
             elapsed = time.perf_counter() - started
-            return Execution(source.name, elapsed, False, f"{type(exc).__name__}: {exc}"[:300])
+            return Execution(source.name, elapsed, False, describe(exc))
         return Execution(source.name, time.perf_counter() - started, True)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def describe(exc: Exception) -> str:
+    """One line: the failing cell's error for a notebook, the exception otherwise."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        text = f"{ename}: {evalue} (cell [{getattr(exc, 'exec_count', '?')}])"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(ANSI.sub("", text).split())[:300]
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

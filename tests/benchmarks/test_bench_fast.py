@@ -65,3 +65,15 @@ def test_live_check_benchmark_grows_a_row_per_app_size():
     well_formed(result, "live_check")
     assert [row[0] for row in result.rows] == ["0", "2"]
     assert set(result.data["sizes"]) == {"0", "2"}
+
+
+def test_a_failed_notebook_is_described_on_one_plain_line():
+    from papermill.exceptions import PapermillExecutionError
+
+    from benchmarks.bench_notebooks import describe
+
+    error = PapermillExecutionError(3, 4, "x = y", "NameError", "name 'y' is not defined", [])
+    error.evalue = "\x1b[31mname 'y'\nis not defined\x1b[0m"
+
+    assert describe(error) == "NameError: name 'y' is not defined (cell [4])"
+    assert describe(RuntimeError("kernel\ndied")) == "RuntimeError: kernel died"
