@@ -22,7 +22,10 @@ def main(names: list[str]) -> int:
     for key in [k for k in os.environ if k.startswith("ANTHROPIC_")]:
         del os.environ[key]
     os.environ.pop("WORKBENCH_SUPPRESS_EDITS", None)
-    os.environ.update({"CI": "true", "WORKBENCH_MODE": "replay"})
+    # What a newcomer sees: auto mode with no key, so the notebooks say they replay offline.
+    for key in ("CI", "WORKBENCH_MODE"):
+        os.environ.pop(key, None)
+    os.environ["WORKBENCH_REPO_DOTENV"] = "0"
     failed = []
     for notebook in notebooks:
         with tempfile.TemporaryDirectory() as history:
