@@ -8,19 +8,14 @@ agent wrote out of the way, so the agent's code is judged, never its opinion of 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..bounded_process import run_bounded
 from ..tools.run_tests import safe_environment
 from ..workspace import META_DIR
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
@@ -135,34 +130,16 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
     # The hidden checks need no third-party plugin; loading none is faster and keeps the
     # environment's plugins (xdist, timeout, nbval) from changing how they run.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    started = time.monotonic()
-    timed_out = False
-    with tempfile.TemporaryFile() as sink:
-        try:
-            process = subprocess.Popen(
-                command,
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            return CheckRun(error=f"could not start pytest: {exc}")
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        sink.seek(0)
-        output = sink.read().decode("utf-8", errors="replace")
+    try:
+        bounded = run_bounded(command, cwd=root, env=env, timeout=timeout)
+    except OSError as exc:
+        return CheckRun(error=f"could not start pytest: {exc}")
+    timed_out, output = bounded.timed_out, bounded.output
+    returncode = bounded.exit_code
     run = CheckRun(
         timed_out=timed_out,
-        exit_code=None if timed_out else process.returncode,
-        duration=time.monotonic() - started,
+        exit_code=returncode,
+        duration=bounded.duration,
         output=output[-OUTPUT_TAIL:],
     )
     if timed_out:
@@ -171,12 +148,12 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
     try:
         run.cases = parse_junit(junit)
     except (OSError, ET.ParseError) as exc:
-        run.error = f"pytest left no readable report (exit code {process.returncode}): {exc}"
+        run.error = f"pytest left no readable report (exit code {returncode}): {exc}"
         return run
     if not run.cases:
-        run.error = f"pytest collected no hidden checks (exit code {process.returncode})"
-    elif process.returncode not in (0, 1):
-        run.error = f"pytest ended with exit code {process.returncode}"
+        run.error = f"pytest collected no hidden checks (exit code {returncode})"
+    elif returncode not in (0, 1):
+        run.error = f"pytest ended with exit code {returncode}"
     return run
 
 

@@ -7,19 +7,15 @@ tokens and passwords. A failing run is information for the model, not a tool err
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bounded_process import run_bounded
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
 
 if TYPE_CHECKING:
@@ -139,32 +135,11 @@ def run_pytest(
         env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         command[3:3] = ["-p", OUTCOMES_PLUGIN]
-    started = time.monotonic()
-    timed_out = False
-    # Output goes to a file, not a pipe: a killed group can never leave a reader blocked.
-    with tempfile.TemporaryFile() as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        duration = time.monotonic() - started
-        sink.seek(0)
-        output = sink.read().decode("utf-8", errors="replace")
+    run = run_bounded(command, cwd=root, env=env, timeout=timeout)
+    output, timed_out, duration = run.output, run.timed_out, run.duration
     if timed_out:
         output += f"\n[timed out after {timeout:g}s; the test process group was killed]\n"
-    exit_code = None if timed_out else process.returncode
+    exit_code = run.exit_code
     return TestRun(
         passed=exit_code == 0,
         exit_code=exit_code,
