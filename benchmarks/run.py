@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--loop-repeats", type=int, default=15)
     parser.add_argument("--live-repeats", type=int, default=7)
     parser.add_argument("--notebook-repeats", type=int, default=1)
-    parser.add_argument("--eval-repeats", type=int, default=1)
+    parser.add_argument("--eval-repeats", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="parallel notebook workers")
     parser.add_argument(
         "--notebooks", help="comma-separated notebook number prefixes (default: all)"
@@ -127,9 +127,15 @@ def render(results: list[BenchResult], machine: dict, started: dict, finished: d
     ]
     marks = {"met": "met", "missed": "**missed**", "info": "-", "unavailable": "TODO"}
     out += table(
-        ["benchmark", "target", "result", "verdict"],
+        ["benchmark", "target", "result", "verdict", "load at its start (1 / 5 / 15 min)"],
         [
-            [r.title, r.target or "-", r.headline, marks.get(r.verdict, f"**{r.verdict}**")]
+            [
+                r.title,
+                r.target or "-",
+                r.headline,
+                marks.get(r.verdict, f"**{r.verdict}**"),
+                r.data.get("load_average_at_start", "-"),
+            ]
             for r in results
         ],
     )
@@ -153,16 +159,18 @@ def main(argv: list[str] | None = None) -> int:
     runs = plan(args)
     results: list[BenchResult] = []
     for key in args.keys:
-        print(f"-- {key} ...", flush=True)
+        load = load_average()
+        print(f"-- {key} (load average {load}) ...", flush=True)
         t0 = time.monotonic()
         try:
             result = runs[key]()
         except Exception as exc:  # one broken benchmark must not hide the others
             result = failed(key, exc)
+        took = time.monotonic() - t0
+        result.data.setdefault("load_average_at_start", load)
+        result.data.setdefault("minutes", round(took / 60, 1))
         results.append(result)
-        print(
-            f"   {result.headline} [{result.verdict}] ({time.monotonic() - t0:.0f} s)", flush=True
-        )
+        print(f"   {result.headline} [{result.verdict}] ({took:.0f} s)", flush=True)
     finished = {"load": load_average(), "minutes": (time.monotonic() - began) / 60}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(results, machine, started, finished), encoding="utf-8")

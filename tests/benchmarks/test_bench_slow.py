@@ -78,10 +78,11 @@ def test_run_writes_results_markdown_and_json(tmp_path):
     text = out.read_text()
     assert text.startswith("# Benchmark results")
     assert "## Machine" in text and "cores" in text and "Load average" in text
-    assert "| benchmark | target | result | verdict |" in text
+    assert "| benchmark | target | result | verdict | load at its start" in text
     assert "## Startup" in text
     payload = json.loads(raw.read_text())
     assert [r["key"] for r in payload["results"]] == ["startup"]
+    assert payload["results"][0]["data"]["load_average_at_start"].count(" / ") == 2
     assert payload["machine"]["packages"]["anthropic"]
 
 
@@ -94,7 +95,7 @@ def test_render_marks_missing_benchmarks_as_todo_and_failures_loudly():
     text = run.render([missing, broken], machine, {"date": "d", "load": "1"}, {
         "load": "2", "minutes": 1.0})  # fmt: skip
 
-    assert "| Eval | none | not available yet: x | TODO |" in text
+    assert "| Eval | none | not available yet: x | TODO | - |" in text
     assert "- TODO: re-run" in text
     assert "FAILED: RuntimeError: boom" in text and "**error**" in text
 
