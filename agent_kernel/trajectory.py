@@ -22,9 +22,11 @@ class Trajectory:
         self.messages: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.started = time.time()
-        # position -> (item as JSON, secrets, redacted item): a save redacts only what changed,
-        # not the whole conversation again (that made every turn cost more than the last).
-        self._clean: dict[tuple[str, int], tuple[str, list[str], Any]] = {}
+        # position -> (the item object, its redacted JSON). Messages and steps are appended,
+        # never edited, so a save serialises and redacts only what is new: a turn costs the
+        # same at the end of a long run as at its start.
+        self._clean: dict[tuple[str, int], tuple[int, str]] = {}
+        self._values: list[str] = []
 
     def step(self, kind: str, **data: Any) -> None:
         self.steps.append({"kind": kind, "t": round(time.time() - self.started, 3), **data})
@@ -33,23 +35,24 @@ class Trajectory:
     def save(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         values = secret_values()
-        payload = {
-            "info": redact_obj(self.info, values),
-            "messages": self._redacted("messages", self.messages, values),
-            "steps": self._redacted("steps", self.steps, values),
-        }
+        if values != self._values:
+            self._clean.clear()
+            self._values = values
+        info = json.dumps(redact_obj(self.info, values), default=str)
+        messages = self._redacted("messages", self.messages, values)
+        steps = self._redacted("steps", self.steps, values)
+        text = f'{{"info": {info},\n"messages": [\n{messages}\n],\n"steps": [\n{steps}\n]}}\n'
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(self.path)
         return self.path
 
-    def _redacted(self, name: str, items: list[Any], values: list[str]) -> list[Any]:
+    def _redacted(self, name: str, items: list[Any], values: list[str]) -> str:
         out = []
         for index, item in enumerate(items):
-            text = json.dumps(item, default=str)
             cached = self._clean.get((name, index))
-            if cached is None or cached[0] != text or cached[1] != values:
-                cached = (text, values, redact_obj(item, values))
+            if cached is None or cached[0] != id(item):
+                cached = (id(item), json.dumps(redact_obj(item, values), default=str))
                 self._clean[(name, index)] = cached
-            out.append(cached[2])
-        return out
+            out.append(cached[1])
+        return ",\n".join(out)
