@@ -25,7 +25,7 @@ class Trajectory:
         # position -> (the item object, its redacted JSON). Messages and steps are appended,
         # never edited, so a save serialises and redacts only what is new: a turn costs the
         # same at the end of a long run as at its start.
-        self._clean: dict[tuple[str, int], tuple[int, str]] = {}
+        self._clean: dict[tuple[str, int], tuple[Any, str]] = {}
         self._values: list[str] = []
 
     def step(self, kind: str, **data: Any) -> None:
@@ -51,8 +51,8 @@ class Trajectory:
         out = []
         for index, item in enumerate(items):
             cached = self._clean.get((name, index))
-            if cached is None or cached[0] != id(item):
-                cached = (id(item), json.dumps(redact_obj(item, values), default=str))
+            if cached is None or cached[0] is not item:
+                cached = (item, json.dumps(redact_obj(item, values), default=str))
                 self._clean[(name, index)] = cached
             out.append(cached[1])
         return ",\n".join(out)
