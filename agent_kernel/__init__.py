@@ -32,6 +32,7 @@ _EXPORTS = {
     "write_phr": ".phr",
     "write_adr": ".adr",
     "redact": ".redaction",
+    "load_trajectory": ".trajectory",
 }
 
 __all__ = [*sorted(_EXPORTS), "load_ipython_extension"]
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .live_check import AppLoadError as AppLoadError
     from .live_check import open_client as open_client
     from .result import RunResult as RunResult
+    from .trajectory import load_trajectory as load_trajectory
     from .workbench import Workbench as Workbench
     from .workspace import Workspace as Workspace
 

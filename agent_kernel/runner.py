@@ -29,6 +29,7 @@ from .system_prompt import build_system_prompt
 from .tools import default_tools
 from .tools.base import AnswerProvider, ToolContext
 from .tools.suppressed import SUPPRESS_ENV, SuppressedEdits
+from .trajectory import SUFFIX as TRAJECTORY_SUFFIX
 from .trajectory import Trajectory
 from .workspace import Workspace
 
@@ -56,7 +57,7 @@ def run_agent(
     started = time.monotonic()
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     trajectory = Trajectory(
-        workspace.root / ".workbench" / "trajectories" / f"{run_id}.json",
+        workspace.root / ".workbench" / "trajectories" / f"{run_id}{TRAJECTORY_SUFFIX}",
         {
             "run_id": run_id,
             "model": model,
@@ -115,6 +116,7 @@ def run_agent(
         result.reason += f"; the PHR could not be written: {exc}"
     trajectory.info.update(result.to_dict())
     trajectory.save()
+    trajectory.close()
     broadcast(observers, RunFinished(result))
     return result
 

@@ -1,7 +1,10 @@
 """The trajectory: the whole conversation and every step, saved after each step.
 
-Saved atomically (write, then rename) so a crash mid-run still leaves the last good state,
-and redacted so no secret reaches the disk.
+Saved as JSON lines, one record per message, step or info update, appended as the run
+goes: a step costs one short write however long the run already is, and a crash mid-write
+loses at most the torn last line, which `load_trajectory` skips. Everything is redacted
+before it reaches the disk; when a new secret becomes known, the file is rewritten whole
+(atomically) so that earlier lines are redacted with it too.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .redaction import redact_obj, secret_values
+
+SUFFIX = ".jsonl"
 
 
 class Trajectory:
@@ -22,37 +27,96 @@ class Trajectory:
         self.messages: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.started = time.time()
-        # position -> (the item object, its redacted JSON). Messages and steps are appended,
-        # never edited, so a save serialises and redacts only what is new: a turn costs the
-        # same at the end of a long run as at its start.
-        self._clean: dict[tuple[str, int], tuple[Any, str]] = {}
-        self._values: list[str] = []
+        # What is already on disk: the object written at each position (messages and steps
+        # are appended, and a replaced one is written again), and the info as last written.
+        self._written: dict[str, list[Any]] = {"message": [], "step": []}
+        self._info_written: dict[str, Any] | None = None
+        self._values: list[str] | None = None
+        self._memo: dict[str, str] = {}  # text -> redacted text, for the current values
+        self._out: TextIO | None = None  # kept open between steps: opening costs more than writing
 
     def step(self, kind: str, **data: Any) -> None:
         self.steps.append({"kind": kind, "t": round(time.time() - self.started, 3), **data})
         self.save()
 
     def save(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         values = secret_values()
-        if values != self._values:
-            self._clean.clear()
-            self._values = values
-        info = json.dumps(redact_obj(self.info, values), default=str)
-        messages = self._redacted("messages", self.messages, values)
-        steps = self._redacted("steps", self.steps, values)
-        text = f'{{"info": {info},\n"messages": [\n{messages}\n],\n"steps": [\n{steps}\n]}}\n'
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(self.path)
+        if values != self._values or not self.path.exists():
+            self._rewrite(values)
+        else:
+            lines = self._pending(values)
+            if lines:
+                if self._out is None or self._out.closed:
+                    self._out = self.path.open("a", encoding="utf-8")
+                self._out.write("".join(lines))
+                self._out.flush()
         return self.path
 
-    def _redacted(self, name: str, items: list[Any], values: list[str]) -> str:
-        out = []
-        for index, item in enumerate(items):
-            cached = self._clean.get((name, index))
-            if cached is None or cached[0] is not item:
-                cached = (item, json.dumps(redact_obj(item, values), default=str))
-                self._clean[(name, index)] = cached
-            out.append(cached[1])
-        return ",\n".join(out)
+    def close(self) -> None:
+        """Let go of the file; a later save opens it again."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def _rewrite(self, values: list[str]) -> None:
+        self.close()  # the file is about to be replaced
+        self._values = values
+        self._memo = {}
+        self._written = {"message": [], "step": []}
+        self._info_written = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("".join(self._pending(values)), encoding="utf-8")
+        tmp.replace(self.path)
+
+    def _pending(self, values: list[str]) -> list[str]:
+        """The lines not on disk yet, marking them as written."""
+        lines = []
+        if self.info != self._info_written:
+            self._info_written = dict(self.info)
+            lines.append(
+                _line({"record": "info", "data": redact_obj(self.info, values, self._memo)})
+            )
+        for record, items in (("message", self.messages), ("step", self.steps)):
+            written = self._written[record]
+            for index, item in enumerate(items):
+                if index < len(written) and written[index] is item:
+                    continue
+                if index < len(written):
+                    written[index] = item
+                else:
+                    written.append(item)
+                data = redact_obj(item, values, self._memo)
+                lines.append(_line({"record": record, "index": index, "data": data}))
+        return lines
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, default=str) + "\n"
+
+
+def load_trajectory(path: Path | str) -> dict[str, Any]:
+    """The trajectory as one document: {"info": ..., "messages": [...], "steps": [...]}.
+
+    The last info record wins; a message or step written again replaces the earlier one.
+    A torn last line (the run died mid-write) is skipped; a broken line elsewhere is an error.
+    """
+    document: dict[str, Any] = {"info": {}, "messages": [], "steps": []}
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                break
+            raise ValueError(f"{path}: line {number} is not JSON: {exc}") from exc
+        if record["record"] == "info":
+            document["info"] = record["data"]
+            continue
+        items = document["messages" if record["record"] == "message" else "steps"]
+        index = record["index"]
+        if index < len(items):
+            items[index] = record["data"]
+        else:
+            items.append(record["data"])
+    return document

@@ -119,7 +119,7 @@ def run_loop(data: dict[str, Any], scratch: Path, *, save: bool = True) -> float
         tools=[EchoTool(), DoneTool()],
         ctx=ToolContext(workspace=None),  # type: ignore[arg-type]  # the tools never touch it
         budget=Budget(max_turns=len(transport.cassette.exchanges) + 5),
-        trajectory=(Trajectory if save else _Unsaved)(scratch / "t.json", {"benchmark": "loop"}),
+        trajectory=(Trajectory if save else _Unsaved)(scratch / "t.jsonl", {"benchmark": "loop"}),
         max_tokens=1024,
     )
     box: dict[str, Any] = {}

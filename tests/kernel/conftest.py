@@ -31,6 +31,7 @@ from agent_kernel.settings import get_settings, reload_settings
 from agent_kernel.sse import encode, message_events
 from agent_kernel.tools import submit_result as submit_result_module
 from agent_kernel.tools.run_tests import TestRun
+from agent_kernel.trajectory import load_trajectory
 from agent_kernel.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -268,7 +269,7 @@ def replay_run(
 
 def trajectory_of(result: RunResult) -> dict[str, Any]:
     assert result.trajectory_path is not None and result.trajectory_path.is_file()
-    return json.loads(result.trajectory_path.read_text(encoding="utf-8"))
+    return load_trajectory(result.trajectory_path)
 
 
 @pytest.fixture

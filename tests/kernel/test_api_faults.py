@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from agent_kernel.trajectory import load_trajectory
+
 
 def fault(status: int, kind: str, message: str = "scripted fault") -> dict:
     return {"error": {"status": status, "type": kind, "message": message}}
@@ -153,8 +155,7 @@ def test_the_cli_reports_faults_without_a_traceback(kit, tmp_path):
         assert result["phr_path"] and (tmp_path / f"h-{name}").is_dir()
         with open(result["phr_path"], encoding="utf-8") as phr:
             assert "status error" in phr.read()
-        with open(result["trajectory_path"], encoding="utf-8") as trajectory:
-            assert json.load(trajectory)["info"]["status"] == "error"
+        assert load_trajectory(result["trajectory_path"])["info"]["status"] == "error"
     expected = {
         "overloaded": "API error 529 (overloaded_error) after 2 retries",
         "server": "API error 500 (api_error) after 2 retries",

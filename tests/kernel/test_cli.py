@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent_kernel.cli import main
+from agent_kernel.trajectory import load_trajectory
 
 RESULT_KEYS = {
     "status",
@@ -121,8 +122,7 @@ def test_run_json_ok(cli, kit, script, tmp_path):
     assert result["cost_usd"] > 0
     with open(result["phr_path"], encoding="utf-8") as phr:
         assert kit.PROMPT in phr.read()
-    with open(result["trajectory_path"], encoding="utf-8") as trajectory:
-        assert json.load(trajectory)["info"]["status"] == "ok"
+    assert load_trajectory(result["trajectory_path"])["info"]["status"] == "ok"
     # The stream goes to stderr so stdout stays machine-readable.
     assert "→ str_replace_based_edit_tool: create sandbox_app/api/routes/ping.py" in err
     assert "scripted session" in err

@@ -16,6 +16,7 @@ from agent_kernel.events import (
 )
 from agent_kernel.loop import with_moving_breakpoint
 from agent_kernel.tools.inspect_api import InspectApiTool
+from agent_kernel.trajectory import load_trajectory
 
 
 def tool_results(trajectory: dict, index: int) -> list[dict]:
@@ -161,14 +162,14 @@ def test_trajectory_is_saved_after_every_step(replay_run, script, kit, workspace
 
     def watch(event):
         if isinstance(event, ToolFinished | UsageReported):
-            [path] = (workspace.root / ".workbench" / "trajectories").glob("*.json")
-            seen.append(len(json.loads(path.read_text())["steps"]))
+            [path] = (workspace.root / ".workbench" / "trajectories").glob("*.jsonl")
+            seen.append(len(load_trajectory(path)["steps"]))
 
     result = replay_run(script(kit.ping_turns()), observers=[watch])
 
     assert len(seen) == 9
     assert seen == sorted(seen) and seen[0] < seen[-1]  # it grows while the run goes
-    final = json.loads(result.trajectory_path.read_text())
+    final = load_trajectory(result.trajectory_path)
     assert final["steps"][-1]["kind"] == "end"
     assert final["info"]["status"] == "ok"
     assert final["info"]["phr_path"] == str(result.phr_path)

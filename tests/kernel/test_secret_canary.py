@@ -111,7 +111,7 @@ def test_canaries_stay_out_of_files_and_output(messages_server, kit, tmp_path, c
         outputs=(recorded.stdout, recorded.stderr, replayed.stdout, replayed.stderr),
     )
     assert count > 20
-    trajectories = list((tmp_path / "ws-record").glob(".workbench/trajectories/*.json"))
+    trajectories = list((tmp_path / "ws-record").glob(".workbench/trajectories/*.jsonl"))
     assert trajectories and "[REDACTED]" in trajectories[0].read_text(encoding="utf-8")
     phrs = list(history.rglob("*.prompt.md"))
     assert len(phrs) == 2
