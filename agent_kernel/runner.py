@@ -22,6 +22,7 @@ from .client import ClientHandle
 from .events import Observer, RunFinished, RunStarted, broadcast
 from .loop import AgentLoop, LoopOutcome
 from .phr import PromptRecord, quote_placeholders, write_phr
+from .pytest_server import prestart as prestart_pytest
 from .redaction import register_secret
 from .result import RunResult
 from .settings import env_flag, get_settings
@@ -49,6 +50,7 @@ def run_agent(
     command: str = "workbench run",
     test_timeout: float = 120.0,
 ) -> RunResult:
+    prestart_pytest()  # its imports overlap with the first turns
     settings = get_settings()
     if settings.api_key:
         register_secret(settings.api_key)

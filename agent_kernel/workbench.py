@@ -18,6 +18,7 @@ from .agent_definition import AgentDefinition, load_agent
 from .budget import Budget
 from .client import ClientHandle, make_client
 from .events import Observer
+from .pytest_server import prestart as prestart_pytest
 from .result import RunResult
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
@@ -70,6 +71,7 @@ class Workbench:
         self.stop_event = threading.Event()
         self._client: Any = None
         self._run_lock = threading.Lock()
+        prestart_pytest()  # the first test run finds pytest and the app stack imported
         self.handle: ClientHandle | None = None
         from .display import install_result_reprs
 

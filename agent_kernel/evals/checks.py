@@ -9,13 +9,12 @@ agent wrote out of the way, so the agent's code is judged, never its opinion of 
 from __future__ import annotations
 
 import shutil
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..bounded_process import run_bounded
+from ..pytest_server import run_pytest_process
 from ..tools.run_tests import safe_environment
 from ..workspace import META_DIR
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
@@ -109,10 +108,7 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
     except OSError as exc:
         return CheckRun(error=f"could not install the hidden checks: {exc}")
     junit = hidden / "junit.xml"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
+    argv = [
         "-q",
         "-c",
         str(hidden / "pytest.ini"),
@@ -131,7 +127,7 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
     # environment's plugins (xdist, timeout, nbval) from changing how they run.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        bounded = run_bounded(command, cwd=root, env=env, timeout=timeout)
+        bounded = run_pytest_process(argv, cwd=root, env=env, timeout=timeout)
     except OSError as exc:
         return CheckRun(error=f"could not start pytest: {exc}")
     timed_out, output = bounded.timed_out, bounded.output

@@ -1,21 +1,21 @@
 """`run_tests`: pytest in the workspace, in its own process group, with no secrets in reach.
 
-Tests are code the agent wrote, so they run in a subprocess: rooted at the workspace,
-killed as a whole group when they hang, and given an environment stripped of API keys,
-tokens and passwords. A failing run is information for the model, not a tool error.
+Tests are code the agent wrote, so they run in a process of their own (forked from a warm
+pytest server, see `pytest_server`): rooted at the workspace, killed as a whole group when
+they hang, and given an environment stripped of API keys, tokens and passwords. A failing
+run is information for the model, not a tool error.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..bounded_process import run_bounded
+from ..pytest_server import run_pytest_process
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
 
 if TYPE_CHECKING:
@@ -116,10 +116,7 @@ def run_pytest(
     `more_targets` adds further paths or node ids to the same run; `outcomes` names a JSON
     file that receives every test's outcome by node id (one run serves many checks).
     """
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
+    argv = [
         "-q",
         "--color=no",
         "-p",
@@ -127,15 +124,15 @@ def run_pytest(
         *SKIPPED_PLUGINS,
     ]
     if target is not None:
-        command.append(validate_target(workspace, target))
-    command += [validate_target(workspace, extra) for extra in more_targets]
+        argv.append(validate_target(workspace, target))
+    argv += [validate_target(workspace, extra) for extra in more_targets]
     root = str(workspace.root)
     env = safe_environment(root)
     if outcomes is not None:
         env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
-        command[3:3] = ["-p", OUTCOMES_PLUGIN]
-    run = run_bounded(command, cwd=root, env=env, timeout=timeout)
+        argv[0:0] = ["-p", OUTCOMES_PLUGIN]
+    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout)
     output, timed_out, duration = run.output, run.timed_out, run.duration
     if timed_out:
         output += f"\n[timed out after {timeout:g}s; the test process group was killed]\n"
