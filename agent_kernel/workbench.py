@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from .result import RunResult
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
+from .tools.run_tests import TestRun, run_pytest_args
 from .workspace import Workspace
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -239,6 +241,13 @@ class Workbench:
 
     def diff(self) -> str:
         return self.workspace.diff()
+
+    def pytest(self, *args: str, timeout: float = 300.0) -> TestRun:
+        """Run pytest in the workspace yourself (any arguments), isolated as the agent's runs are.
+
+        The output comes back whole; `.passed`, `.counts` and `.header()` summarise it.
+        """
+        return run_pytest_args(self.workspace, args, timeout=timeout, cap=sys.maxsize)
 
     def apply(self, target: str | Path | None = None) -> list[str]:
         """Copy the workspace's changes into the repo's `sandbox_app/` and its tests."""

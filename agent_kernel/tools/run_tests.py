@@ -115,17 +115,23 @@ def run_pytest(
 
     `more_targets` adds further paths or node ids to the same run; `outcomes` names a JSON
     file that receives every test's outcome by node id (one run serves many checks).
+    Targets must stay inside the workspace: they come from the model.
     """
-    argv = [
-        "-q",
-        "--color=no",
-        "-p",
-        "no:cacheprovider",
-        *SKIPPED_PLUGINS,
-    ]
-    if target is not None:
-        argv.append(validate_target(workspace, target))
-    argv += [validate_target(workspace, extra) for extra in more_targets]
+    targets = [] if target is None else [validate_target(workspace, target)]
+    targets += [validate_target(workspace, extra) for extra in more_targets]
+    return run_pytest_args(workspace, targets, timeout=timeout, cap=cap, outcomes=outcomes)
+
+
+def run_pytest_args(
+    workspace: Workspace,
+    args: Sequence[str] = (),
+    *,
+    timeout: float = 120.0,
+    cap: int = OUTPUT_CAP,
+    outcomes: Path | None = None,
+) -> TestRun:
+    """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is."""
+    argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
     env = safe_environment(root)
     if outcomes is not None:

@@ -132,3 +132,18 @@ def test_app_module_reaches_the_loaded_apps_own_modules(wb):
         client.get("/api/health")
     client.app.dependency_overrides.clear()
     assert client.get("/api/health").status_code == 200
+
+
+def test_wb_pytest_runs_the_workspace_suite_with_any_options(wb: Workbench):
+    run = wb.pytest()
+    assert run.passed and run.counts.get("passed", 0) >= 1, run.output
+
+    collected = wb.pytest("--collect-only")
+    assert "tests/test_health.py::" in collected.output
+
+    (wb.workspace.root / "tests" / "test_broken.py").write_text(
+        "def test_broken():\n    assert 'red' == 'green'\n"
+    )
+    broken = wb.pytest("tests/test_broken.py")
+    assert not broken.passed and broken.counts == {"failed": 1}
+    assert "assert 'red' == 'green'" in broken.output
