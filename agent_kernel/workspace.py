@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import hashlib
 import os
 import shutil
 import tempfile
@@ -176,6 +177,13 @@ class Workspace:
     def files(self) -> list[str]:
         """Every file in the workspace (relative, sorted), without caches and records."""
         return _walk(self.root)
+
+    def fingerprint(self) -> str:
+        """A digest of every file's path and content: equal digests, nothing changed."""
+        digest = hashlib.blake2b(digest_size=16)
+        for rel in self.files():
+            digest.update(rel.encode() + b"\0" + (_content(self.root / rel) or b"") + b"\0")
+        return digest.hexdigest()
 
     def baseline_files(self) -> list[str]:
         return _walk(self.baseline_dir) if self.baseline_dir.is_dir() else []

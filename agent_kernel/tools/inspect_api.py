@@ -36,16 +36,30 @@ def _distributions() -> dict[str, list[str]]:
 
 
 def package_version(top: str) -> str:
-    """Where an import name comes from: its distribution and installed version."""
-    for dist in _distributions().get(top, []):
-        try:
-            version = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        return f"{top}, installed version {version} (distribution {dist})"
-    if top in sys.stdlib_module_names:
-        return f"{top}, Python standard library (Python {sys.version.split()[0]})"
+    """Where an import name comes from: its distribution and installed version.
+
+    Most distributions share their import name, and asking for one by name is instant;
+    the full import-name map reads every installed RECORD, so it is the last resort.
+    """
+    found = _installed(top)
+    if found is None:
+        if top in sys.stdlib_module_names:
+            return f"{top}, Python standard library (Python {sys.version.split()[0]})"
+        providers = (_installed(dist) for dist in _distributions().get(top, []))
+        found = next((provider for provider in providers if provider), None)
+    if found:
+        name, version = found
+        return f"{top}, installed version {version} (distribution {name})"
     return f"{top}, version unknown (no installed distribution provides it)"
+
+
+def _installed(dist: str) -> tuple[str, str] | None:
+    """(the distribution's own spelling of its name, its version), if it is installed."""
+    try:
+        found = importlib.metadata.distribution(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return found.metadata["Name"] or dist, found.version
 
 
 def _source_bases() -> list[Path]:

@@ -8,8 +8,10 @@ run is information for the model, not a tool error.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,29 @@ class TestRun:
             state = f"failed (exit code {self.exit_code})"
         detail = f": {counts}" if counts else ""
         return f"{state}{detail} in {self.duration:.1f}s"
+
+
+@dataclass
+class RecordedRun:
+    """A run_tests run with each test's outcome, and the workspace it ran on.
+
+    submit_result judges acceptance checks from it when no file has changed since.
+    """
+
+    fingerprint: str
+    outcomes: dict[str, str]
+    run: TestRun
+
+
+LAST_RUN = "last_test_run"  # the ToolContext.extra key that holds the RecordedRun
+
+
+def read_outcomes(path: Path) -> dict[str, str] | None:
+    """The outcomes plugin's file: node id -> outcome; None when it was not written."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def safe_environment(root: str) -> dict[str, str]:
@@ -191,7 +216,16 @@ class RunTestsTool:
         target = tool_input.get("target")
         if target is not None and not isinstance(target, str):
             raise ToolError("`target` must be a string")
-        run = run_pytest(ctx.workspace, target or None, timeout=ctx.test_timeout)
+        before = ctx.workspace.fingerprint()
+        with tempfile.TemporaryDirectory() as tmp:
+            outcomes_file = Path(tmp) / "outcomes.json"
+            run = run_pytest(
+                ctx.workspace, target or None, timeout=ctx.test_timeout, outcomes=outcomes_file
+            )
+            outcomes = read_outcomes(outcomes_file)
+        complete = outcomes is not None and not run.timed_out and run.exit_code not in (3, 4)
+        unchanged = complete and ctx.workspace.fingerprint() == before
+        ctx.extra[LAST_RUN] = RecordedRun(before, outcomes or {}, run) if unchanged else None
         header = f"run_tests {target or '(whole suite)'}: {run.header()}"
         if run.timed_out:
             header += (

@@ -2,12 +2,13 @@
 
 The input schema is the contract model's own, and so are the validation errors the
 model reads back. The acceptance checks are not taken on trust: each named test is run
-in the workspace and its pass/fail is what the result records.
+in the workspace and its pass/fail is what the result records. When the agent's last
+`run_tests` covered them and no file has changed since, that run's outcomes are used
+rather than running the same tests on the same code again.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 
 from ..contract import ExecutionContract
 from .base import ToolContext, ToolError
-from .run_tests import run_pytest, validate_target
+from .run_tests import LAST_RUN, RecordedRun, read_outcomes, run_pytest, validate_target
 
 TAIL = 2_000
 
@@ -55,11 +56,12 @@ class SubmitResultTool:
                 "pass. The workbench validates the contract against this schema (an invalid "
                 "one comes back as an error listing each field to fix; fix them and call "
                 "again), then runs every acceptance check's `test` (a pytest path or node id "
-                "relative to the workspace) itself and records pass/fail, so name tests that "
-                "exist and prove the behaviour. The diff is taken from the workspace, not "
-                "from the summary. Keep follow_ups_and_risks to at most 3; list decisions "
-                "with honest long_term_impact / cross_cutting flags (they drive the ADR "
-                "suggestion); the phr title has 3-7 words."
+                "relative to the workspace) itself and records pass/fail (when no file "
+                "changed since a run_tests run that covered them, it reads their outcomes "
+                "from that run), so name tests that exist and prove the behaviour. The diff "
+                "is taken from the workspace, not from the summary. Keep follow_ups_and_risks "
+                "to at most 3; list decisions with honest long_term_impact / cross_cutting "
+                "flags (they drive the ADR suggestion); the phr title has 3-7 words."
             ),
             "input_schema": ExecutionContract.model_json_schema(),
         }
@@ -108,16 +110,22 @@ def run_checks(ctx: ToolContext, checks: list[tuple[str, str]]) -> list[CheckRes
             results[index] = CheckResult(description, test, False, str(exc))
     unique = list(dict.fromkeys(targets.values()))
     if unique:
-        with tempfile.TemporaryDirectory() as tmp:
-            outcomes_file = Path(tmp) / "outcomes.json"
-            run = run_pytest(
-                ctx.workspace,
-                unique[0],
-                more_targets=unique[1:],
-                timeout=ctx.test_timeout,
-                outcomes=outcomes_file,
-            )
-            outcomes = _read_outcomes(outcomes_file)
+        recorded = _recorded_run(ctx, unique)
+        if recorded is not None:
+            run, outcomes = recorded.run, recorded.outcomes
+            source = "judged from the last run_tests run; no file changed since"
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                outcomes_file = Path(tmp) / "outcomes.json"
+                run = run_pytest(
+                    ctx.workspace,
+                    unique[0],
+                    more_targets=unique[1:],
+                    timeout=ctx.test_timeout,
+                    outcomes=outcomes_file,
+                )
+                outcomes = read_outcomes(outcomes_file)
+            source = "one pytest run for all checks"
         for index, target in targets.items():
             description, test = checks[index]
             if outcomes is None or run.exit_code in (3, 4):
@@ -126,12 +134,23 @@ def run_checks(ctx: ToolContext, checks: list[tuple[str, str]]) -> list[CheckRes
             matched = {node: state for node, state in outcomes.items() if _matches(node, target)}
             passed = bool(matched) and not run.timed_out and set(matched.values()) == {"passed"}
             results[index] = CheckResult(
-                description, test, passed, _verdict(passed, matched, run, target)
+                description, test, passed, _verdict(passed, matched, run, target, source)
             )
     return [results[index] for index in range(len(checks))]
 
 
-def _verdict(passed: bool, matched: dict[str, str], run: Any, target: str) -> str:
+def _recorded_run(ctx: ToolContext, targets: list[str]) -> RecordedRun | None:
+    """The last run_tests run, if nothing changed since and it ran every target."""
+    recorded = ctx.extra.get(LAST_RUN)
+    if not isinstance(recorded, RecordedRun):
+        return None
+    covered = all(any(_matches(node, target) for node in recorded.outcomes) for target in targets)
+    if not covered or recorded.fingerprint != ctx.workspace.fingerprint():
+        return None
+    return recorded
+
+
+def _verdict(passed: bool, matched: dict[str, str], run: Any, target: str, source: str) -> str:
     """This check's own counts first, then the shared run's header and, on failure, its tail."""
     counts: dict[str, int] = {}
     for state in matched.values():
@@ -139,17 +158,10 @@ def _verdict(passed: bool, matched: dict[str, str], run: Any, target: str) -> st
     mine = ", ".join(f"{n} {state}" for state, n in counts.items()) or f"no test matched {target}"
     lines = [f"{'passed' if passed else 'failed'}: {mine}"]
     lines += [f"  {node}: {state}" for node, state in matched.items()]
-    lines.append(f"(one pytest run for all checks: {run.header()})")
+    lines.append(f"({source}: {run.header()})")
     if not passed:
         lines.append(run.output[-TAIL:])
     return "\n".join(lines)
-
-
-def _read_outcomes(path: Path) -> dict[str, str] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _matches(node: str, target: str) -> bool:

@@ -193,3 +193,44 @@ def test_an_unknown_node_id_falls_back_to_one_run_per_check(ctx):
     )
     tool(data, ctx)
     assert [r.passed for r in ctx.extra["check_results"]] == [True, False]
+
+
+def count_pytest_processes(monkeypatch) -> list[tuple]:
+    from agent_kernel.tools import run_tests
+
+    calls: list[tuple] = []
+    real = run_tests.run_pytest_process
+    monkeypatch.setattr(
+        run_tests, "run_pytest_process", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
+    return calls
+
+
+def test_checks_reuse_the_last_run_tests_run_when_nothing_changed(ctx, monkeypatch):
+    calls = count_pytest_processes(monkeypatch)
+    RunTestsTool()({}, ctx)
+    checks = [{"description": "health", "test": "tests/test_health.py"}]
+    tool(contract(acceptance_checks=checks), ctx)
+
+    [result] = ctx.extra["check_results"]
+    assert result.passed
+    assert "judged from the last run_tests run; no file changed since" in result.output_tail
+    assert len(calls) == 1
+
+
+def test_checks_run_again_after_an_edit_or_for_a_test_the_last_run_missed(ctx, monkeypatch):
+    calls = count_pytest_processes(monkeypatch)
+    checks = [{"description": "health", "test": "tests/test_health.py"}]
+    RunTestsTool()({}, ctx)
+    health = ctx.workspace.root / "tests/test_health.py"
+    health.write_text(health.read_text() + "\n\ndef test_now_broken():\n    assert False\n")
+    tool(contract(acceptance_checks=checks), ctx)
+    [edited] = ctx.extra["check_results"]
+    assert not edited.passed and "one pytest run for all checks" in edited.output_tail
+
+    (ctx.workspace.root / "tests/test_other.py").write_text("def test_other():\n    pass\n")
+    RunTestsTool()({"target": "tests/test_other.py"}, ctx)
+    tool(contract(acceptance_checks=checks), ctx)  # the last run did not cover the health tests
+    [missed] = ctx.extra["check_results"]
+    assert not missed.passed and "one pytest run for all checks" in missed.output_tail
+    assert len(calls) == 4
