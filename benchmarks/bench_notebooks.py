@@ -278,6 +278,7 @@ _bench_wrap(_bench_submit, "run_pytest", "acceptance checks (pytest)")
 _bench_wrap(_bench_tests, "run_pytest", "run_tests tool (pytest)")
 _bench_wrap(_bench_trajectory.Trajectory, "save", "trajectory saves")
 _bench_wrap(_bench_live, "open_client", "live checks (open_client)")
+_bench_wrap(_bench_workbench.Workbench, "pytest", "wb.pytest in cells (pytest)")
 """
 REPORT = """\
 import json as _bench_json
@@ -291,6 +292,12 @@ PARTS = (
     "run_tests tool (pytest)",
     "trajectory saves",
     "live checks (open_client)",
+    "wb.pytest in cells (pytest)",
+)
+PYTEST_PARTS = (
+    "acceptance checks (pytest)",
+    "run_tests tool (pytest)",
+    "wb.pytest in cells (pytest)",
 )
 
 
@@ -337,15 +344,15 @@ def breakdown(notebooks: list[Path] | None = None, workers: int = 2) -> BenchRes
     rows.append(
         ["**all**", seconds(total), *[f"{n} / {seconds(secs)}" for n, secs in sums.values()]]
     )
-    pytest_runs = sums["acceptance checks (pytest)"][0] + sums["run_tests tool (pytest)"][0]
-    pytest_s = sums["acceptance checks (pytest)"][1] + sums["run_tests tool (pytest)"][1]
+    pytest_runs = sum(sums[key][0] for key in PYTEST_PARTS)
+    pytest_s = sum(sums[key][1] for key in PYTEST_PARTS)
     share = pytest_s / total if total else float("nan")
     return BenchResult(
         key="notebook_breakdown",
         title="Where the notebook time goes (one probed run, timers inside each kernel)",
         target="none (diagnosis)",
         headline=(
-            f"{pytest_runs} pytest subprocesses take {seconds(pytest_s)} of {seconds(total)} "
+            f"{pytest_runs} pytest runs take {seconds(pytest_s)} of {seconds(total)} "
             f"({share:.0%}); {seconds(pytest_s / pytest_runs if pytest_runs else 0)} each"
         ),
         verdict="info",
@@ -353,7 +360,8 @@ def breakdown(notebooks: list[Path] | None = None, workers: int = 2) -> BenchRes
         rows=rows,
         notes=[
             f"One run of the suite on {workers} workers, each notebook with timers wrapped "
-            "around the steps named above (agent runs include their pytest and saves).",
+            "around the steps named above (agent runs include their pytest and saves; "
+            "acceptance checks read from the last run_tests run start no pytest).",
         ],
         data={"workers": workers, "notebooks": parts},
     )

@@ -33,7 +33,7 @@ def test_startup_times_the_three_commands():
 def test_loop_and_sdk_runner_replay_the_same_session_to_the_end(tmp_path):
     data = bench_loop.cassette_data(2, 50, closing="tool")
     assert bench_loop.run_loop(data, tmp_path) > 0
-    assert (tmp_path / "t.json").is_file()  # the trajectory, saved as every run saves it
+    assert (tmp_path / "t.jsonl").is_file()  # the trajectory, saved as every run saves it
     assert bench_loop.run_sdk_runner(bench_loop.cassette_data(2, 50, closing="text")) > 0
 
 
