@@ -8,6 +8,7 @@ stays verbatim.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -102,6 +103,13 @@ _TRIGGERS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (_NAMED_WORDS, True),
     (_NAMED_WORDS, True),
 )
+# Every trigger word, lower-cased, in one pattern for the lower-cased text: no match, no rule
+# can fire. One regex pass beats the per-rule look-ups on short text (ids, names, one-line
+# results, most of a conversation) and loses to them on long text, hence the threshold.
+_ANY_WORD = re.compile(
+    "|".join(sorted({re.escape(word.lower()) for words, _ in _TRIGGERS for word in words}))
+)
+_SHORT_TEXT = 512
 
 
 def register_secret(value: str) -> None:
@@ -121,6 +129,7 @@ def clear_registered_secrets() -> None:
         _registered.clear()
 
 
+@functools.lru_cache(maxsize=4096)  # a conversation repeats a few dozen names endlessly
 def is_secret_name(name: str) -> bool:
     """True for names like ANTHROPIC_API_KEY, x-api-key, access_token, Authorization."""
     return _SECRET_NAME_RE.fullmatch(name) is not None
@@ -175,6 +184,8 @@ def _redact(text: str, values: list[str]) -> str:
         if value in text:
             text = text.replace(value, REDACTED)
     folded = text.lower()
+    if len(text) < _SHORT_TEXT and _ANY_WORD.search(folded) is None:
+        return text
     for (pattern, replacement), (words, fold) in zip(_PATTERNS, _TRIGGERS, strict=True):
         haystack = folded if fold else text
         if any(word in haystack for word in words):
