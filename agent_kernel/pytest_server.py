@@ -1,43 +1,53 @@
-"""Warm pytest: a process with pytest and the app stack already imported, forking one child per run.
+"""Warm pytest: one server with pytest and the app stack imported, forking a child per run.
 
 A fresh `python -m pytest` spends most of its second importing pytest, FastAPI, SQLAlchemy
-and Pydantic before it reaches the first test, and a session runs pytest several times. A
-server imports them once; each run is a `fork()` of it, so every run still starts from a
-clean interpreter (the workspace's own modules are never imported in the server) and keeps
-the guarantees of a subprocess: its own session and process group, killed as a whole past
-its time limit, an environment given per run, output in a file.
+and Pydantic before it reaches the first test, and every session runs pytest more than once.
+The server imports them once, for every kernel, CLI and eval job of the same user and
+installation; each run is a `fork()` of it, so every run still starts from a clean
+interpreter (the workspace's own modules are never imported in the server) and keeps the
+guarantees of a subprocess: its own session and process group, killed as a whole past its
+time limit or when its caller goes away, an environment given per run, output in a file.
 
-The server is started with a scrubbed environment, so a run cannot find a key in
-`/proc/self/environ` either. It lives as long as the process that started it: it exits when
-its stdin closes. Without `fork()` (or with WORKBENCH_WARM_PYTEST=0) runs fall back to a
-plain subprocess; a server that misbehaves is dropped and the run is done the plain way.
+The server listens on a Unix socket in a directory only its user can enter, was started
+with a scrubbed environment (a run finds no key in `/proc/<server>/environ` either), and
+exits once every process that used it is gone and IDLE_GRACE has passed. Without `fork()`,
+with WORKBENCH_WARM_PYTEST=0, or after repeated server faults, runs are plain subprocesses.
 
-Protocol, one JSON object per line: the client sends {"argv", "cwd", "env", "path",
-"output"}; the server answers {"pid": N} once the child runs, then {"exit": code}.
+Protocol, one connection per run, one JSON object per line: the client sends {"argv",
+"cwd", "env", "path", "output"}; the server answers {"pid": N} once the child runs, then
+{"exit": code}. A connection closed before the exit reply kills the run.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
+import errno
+import fcntl
 import gc
+import hashlib
 import importlib
 import json
 import os
 import select
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .bounded_process import BoundedRun, run_bounded
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
+SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
+GRACE_ENV = "WORKBENCH_PYTEST_GRACE"
+IDLE_GRACE = 60.0  # seconds a server outlives the last process that used it
 # Imported once in the server: pytest with its plugins, and what app tests import.
 PRELOAD = (
     "pytest",
@@ -60,7 +70,9 @@ PRELOAD = (
 # Plugins the workbench's own environment has but app tests never use.
 SKIPPED_PLUGINS = ("nbval",)
 ALREADY_IMPORTED = "Module already imported so cannot be rewritten; "
-REPLY_GRACE = 10.0  # seconds to wait for the server's answer once the child is gone
+REPLY_GRACE = 10.0  # seconds to wait for the server's answer beyond the run's own limit
+START_WAIT = 10.0  # seconds a new server gets to start listening
+MAX_FAILURES = 3  # then this process stops trying: every run goes the plain way
 
 
 class ServerError(RuntimeError):
@@ -68,7 +80,9 @@ class ServerError(RuntimeError):
 
 
 def enabled() -> bool:
-    return hasattr(os, "fork") and os.environ.get(ENABLE_ENV, "1") != "0"
+    """fork() and a peer's pid on a Unix socket (Linux) are needed; the switch can say no."""
+    supported = hasattr(os, "fork") and hasattr(socket, "SO_PEERCRED")
+    return supported and os.environ.get(ENABLE_ENV, "1") != "0"
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -98,14 +112,17 @@ def _preload() -> list[str]:
     ]
 
 
-def _child(request: dict[str, Any], replies: int, filters: list[str]) -> None:
+def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) -> None:
     """In the forked child: become the pytest run the request describes; never returns."""
     code = 3
     try:
-        os.close(replies)  # only the server answers; a leftover grandchild must not hold it
+        signal.set_wakeup_fd(-1)
+        for fd in inherited:  # the server's sockets and pipes are not the run's business
+            with contextlib.suppress(OSError):
+                os.close(fd)
         os.setsid()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
         out = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -135,177 +152,161 @@ def _child(request: dict[str, Any], replies: int, filters: list[str]) -> None:
         os._exit(code)
 
 
-def serve() -> None:
-    """Read requests from stdin until it closes; one forked child per request, in turn."""
-    # Replies get stdout's pipe to themselves: whatever an import prints goes to stderr.
-    replies = os.dup(1)
-    os.dup2(2, 1)
-    filters = _preload()
-    for line in sys.stdin:
-        request = json.loads(line)
+class _Server:
+    """The accept loop: a child per request, its exit sent back, clients' lifetimes watched."""
+
+    def __init__(self, address: Path) -> None:
+        self.address = address
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(address))  # before the imports: clients queue meanwhile
+        self.listener.listen(64)
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.runs: dict[int, socket.socket] = {}  # child pid -> its caller's connection
+        self.callers: set[int] = set()  # pids of the processes that used this server
+        self.last_seen = time.monotonic()
+        self.grace = float(os.environ.get(GRACE_ENV) or IDLE_GRACE)
+
+    def serve(self) -> None:
+        filters = _preload()
+        try:
+            while not self._done():
+                watched = [self.listener, self.wake_r, *self.runs.values()]
+                ready, _, _ = select.select(watched, [], [], 1.0)
+                if self.wake_r in ready:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self.wake_r, 4096)
+                self._reap()
+                for conn in [c for c in ready if c in self.runs.values()]:
+                    self._caller_left(conn)
+                if self.listener in ready:
+                    self._accept(filters)
+        finally:  # unlinked first: a caller arriving now starts a new server, not a dead end
+            for path in (self.address, self.address.with_suffix(".pid")):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            self.listener.close()
+
+    def _accept(self, filters: list[str]) -> None:
+        conn, _ = self.listener.accept()
+        try:
+            conn.settimeout(5.0)
+            request = json.loads(_read_line(conn))
+            conn.settimeout(None)
+        except (OSError, ValueError):
+            conn.close()
+            return
+        self.callers.add(_peer_pid(conn))
+        self.last_seen = time.monotonic()
+        inherited = [self.listener.fileno(), self.wake_r, self.wake_w, conn.fileno()]
+        inherited += [c.fileno() for c in self.runs.values()]
         pid = os.fork()
         if pid == 0:
-            _child(request, replies, filters)
-        os.write(replies, (json.dumps({"pid": pid}) + "\n").encode())
-        _, status = os.waitpid(pid, 0)
-        os.write(replies, (json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n").encode())
+            _child(request, filters, inherited)
+        self.runs[pid] = conn
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+    def _reap(self) -> None:
+        while self.runs:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.runs.pop(pid, None)
+            if conn is not None:
+                reply = {"exit": os.waitstatus_to_exitcode(status)}
+                with contextlib.suppress(OSError):
+                    conn.sendall(json.dumps(reply).encode() + b"\n")
+                conn.close()
+            self.last_seen = time.monotonic()
+
+    def _caller_left(self, conn: socket.socket) -> None:
+        """Readable before its exit reply means closed: the caller is gone, so is its run."""
+        for pid, owner in self.runs.items():
+            if owner is conn:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+
+    def _done(self) -> bool:
+        if self.runs or time.monotonic() - self.last_seen < self.grace:
+            return False
+        if select.select([self.listener], [], [], 0)[0]:  # someone is knocking
+            return False
+        self.callers = {pid for pid in self.callers if _alive(pid)}
+        return not self.callers
+
+
+def _read_line(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise OSError("the connection closed mid-request")
+        data += chunk
+    return data.split(b"\n", 1)[0]
+
+
+def _peer_pid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[0]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(argv: list[str]) -> None:
+    """`python -m agent_kernel.pytest_server ADDRESS`: detach, then serve until idle."""
+    address = Path(argv[0])
+    if os.fork():  # the starter waits for this parent only; the server is nobody's child
+        os._exit(0)
+    os.setsid()
+    try:
+        server = _Server(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:  # another starter won the race
+            os._exit(0)
+        raise
+    address.with_suffix(".pid").write_text(str(os.getpid()))
+    server.serve()
 
 
 # -- the client ------------------------------------------------------------------------------
 
 
-class PytestServer:
-    """One server process, used by one run at a time."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent_kernel.pytest_server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=tempfile.gettempdir(),
-            env=dict(env),
-            start_new_session=True,  # an interrupt of the kernel is not meant for it
-        )
-        self._buffer = b""
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def run(
-        self, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], timeout: float
-    ) -> BoundedRun:
-        """One pytest run in a forked child; past `timeout` its process group is killed."""
-        started = time.monotonic()
-        deadline = started + timeout
-        path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        with tempfile.NamedTemporaryFile(prefix="pytest-run-", suffix=".log") as sink:
-            request = {
-                "argv": list(argv),
-                "cwd": cwd,
-                "env": dict(env),
-                "path": path,
-                "output": sink.name,
-            }
-            self._send(request)
-            pid = self._receive(deadline + REPLY_GRACE)["pid"]
-            timed_out = False
-            try:
-                reply = self._receive(deadline)
-            except TimeoutError:
-                timed_out = True
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-                reply = self._receive(time.monotonic() + REPLY_GRACE)
-            duration = time.monotonic() - started
-            output = Path(sink.name).read_bytes().decode("utf-8", errors="replace")
-        exit_code = None if timed_out else int(reply["exit"])
-        return BoundedRun(exit_code, timed_out, output, duration)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.process.stdin:
-                self.process.stdin.close()
-        with contextlib.suppress(Exception):
-            self.process.wait(timeout=5)
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def _send(self, request: dict[str, Any]) -> None:
-        if not self.alive() or self.process.stdin is None:
-            raise ServerError("the pytest server is not running")
-        try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-        except OSError as exc:
-            raise ServerError(f"the pytest server did not take the request: {exc}") from exc
-
-    def _receive(self, deadline: float) -> dict[str, Any]:
-        """The next reply line; TimeoutError at `deadline`, ServerError if the server died."""
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise ServerError("the pytest server exited")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        try:
-            return json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ServerError(f"the pytest server answered {line[:200]!r}") from exc
+def socket_dir() -> Path:
+    configured = os.environ.get(SOCKET_DIR_ENV)
+    base = Path(configured) if configured else Path(tempfile.gettempdir())
+    folder = base / f"workbench-pytest-{os.getuid()}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
+        raise ServerError(f"{folder} is not private to this user")
+    return folder
 
 
-class ServerPool:
-    """Idle servers, taken one per run and given back; a new one when all are busy."""
-
-    MAX_FAILURES = 3  # then this process stops trying: every run goes the plain way
-
-    def __init__(self) -> None:
-        self._idle: list[PytestServer] = []
-        self._all: list[PytestServer] = []
-        self._lock = threading.Lock()
-        self.failures = 0
-
-    @property
-    def usable(self) -> bool:
-        return enabled() and self.failures < self.MAX_FAILURES
-
-    def prestart(self) -> None:
-        """Start a server ahead of need, so its imports overlap with other work."""
-        if not self.usable:
-            return
-        with self._lock:
-            if not any(server.alive() for server in self._idle):
-                self._idle.append(self._start())
-
-    def run(
-        self, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], timeout: float
-    ) -> BoundedRun:
-        server = self._take()
-        try:
-            run = server.run(argv, cwd=cwd, env=env, timeout=timeout)
-        except (ServerError, TimeoutError, OSError, KeyError, ValueError):
-            self.failures += 1
-            self._drop(server)
-            raise ServerError("the pytest server failed") from None
-        with self._lock:
-            self._idle.append(server)
-        return run
-
-    def close(self) -> None:
-        with self._lock:
-            servers, self._all, self._idle = self._all, [], []
-        for server in servers:
-            server.close()
-
-    def _take(self) -> PytestServer:
-        with self._lock:
-            while self._idle:
-                server = self._idle.pop()
-                if server.alive():
-                    return server
-                self._all.remove(server)
-            return self._start()
-
-    def _start(self) -> PytestServer:
-        server = PytestServer(server_environment())
-        self._all.append(server)
-        return server
-
-    def _drop(self, server: PytestServer) -> None:
-        with self._lock:
-            if server in self._all:
-                self._all.remove(server)
-        server.close()
+def server_address() -> Path:
+    """One server per interpreter, version of this module and state of site-packages."""
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    key = "\0".join(
+        [
+            sys.executable,
+            sys.version,
+            str(Path(__file__).stat().st_mtime_ns),
+            str(purelib.stat().st_mtime_ns if purelib.exists() else 0),
+        ]
+    )
+    return socket_dir() / f"{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.sock"
 
 
 def server_environment() -> dict[str, str]:
@@ -317,25 +318,155 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-POOL = ServerPool()
-atexit.register(POOL.close)
+class WarmPytest:
+    """This process's way to the server: connect, starting the server when there is none."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    @property
+    def usable(self) -> bool:
+        return enabled() and self.failures < MAX_FAILURES
+
+    def prestart(self) -> None:
+        """Make sure a server runs (starting it in the background), before a run needs it."""
+        if self.usable:
+            threading.Thread(target=self._warm_up, name="warm-pytest", daemon=True).start()
+
+    def run(
+        self, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], timeout: float
+    ) -> BoundedRun:
+        """One pytest run in a forked child; past `timeout` its process group is killed."""
+        started = time.monotonic()
+        deadline = started + timeout
+        path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        try:
+            conn = self._connect()
+        except OSError as exc:
+            self.failures += 1
+            raise ServerError(f"no pytest server: {exc}") from exc
+        with conn, tempfile.NamedTemporaryFile(prefix="pytest-run-", suffix=".log") as sink:
+            request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "path": path}
+            request["output"] = sink.name
+            try:
+                conn.sendall(json.dumps(request).encode() + b"\n")
+                replies = _Replies(conn)
+                pid = replies.next(deadline + REPLY_GRACE)["pid"]
+                timed_out = False
+                try:
+                    reply = replies.next(deadline)
+                except TimeoutError:
+                    timed_out = True
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(pid, signal.SIGKILL)
+                    reply = replies.next(time.monotonic() + REPLY_GRACE)
+            except (OSError, TimeoutError, KeyError, ValueError) as exc:
+                self.failures += 1
+                raise ServerError(f"the pytest server failed: {exc}") from None
+            output = Path(sink.name).read_bytes().decode("utf-8", errors="replace")
+        exit_code = None if timed_out else int(reply["exit"])
+        return BoundedRun(exit_code, timed_out, output, time.monotonic() - started)
+
+    def _warm_up(self) -> None:
+        with contextlib.suppress(Exception):
+            self._connect().close()
+
+    def _connect(self) -> socket.socket:
+        address = server_address()
+        try:
+            return _open(address)
+        except (FileNotFoundError, ConnectionRefusedError):
+            pass
+        with self._lock, _file_lock(address.with_suffix(".lock")):
+            try:  # another thread or process may have started it meanwhile
+                return _open(address)
+            except (FileNotFoundError, ConnectionRefusedError):
+                pass
+            with contextlib.suppress(FileNotFoundError):
+                address.unlink()  # left by a server that died
+            starter = subprocess.Popen(
+                [sys.executable, "-m", "agent_kernel.pytest_server", str(address)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=tempfile.gettempdir(),
+                env=server_environment(),
+                start_new_session=True,
+            )
+            starter.wait(timeout=START_WAIT)
+            waited_until = time.monotonic() + START_WAIT
+            while True:
+                try:
+                    return _open(address)
+                except (FileNotFoundError, ConnectionRefusedError):
+                    if time.monotonic() > waited_until:
+                        raise
+                    time.sleep(0.01)
+
+
+def _open(address: Path) -> socket.socket:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(address))
+    except OSError:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Across processes: one of them starts the server, the others wait and connect."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Replies:
+    """Reply lines from the server, each awaited until a deadline."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.buffer = b""
+
+    def next(self, deadline: float) -> dict[str, Any]:
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self.conn], [], [], left)
+            if not ready:
+                continue
+            chunk = self.conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("the pytest server closed the connection")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+
+WARM = WarmPytest()
 
 
 def prestart() -> None:
     """Have a warm server ready (or starting) before the first test run needs it."""
-    POOL.prestart()
+    WARM.prestart()
 
 
 def run_pytest_process(
     argv: Sequence[str], *, cwd: Path | str, env: Mapping[str, str], timeout: float
 ) -> BoundedRun:
     """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise."""
-    if POOL.usable:
+    if WARM.usable:
         with contextlib.suppress(ServerError):
-            return POOL.run(argv, cwd=str(cwd), env=env, timeout=timeout)
+            return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout)
     command = [sys.executable, "-m", "pytest", *argv]
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout)
 
 
 if __name__ == "__main__":
-    serve()
+    main(sys.argv[1:])

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,13 +21,23 @@ PARENT_PROBE = "import os\n\ndef test_parent():\n    open({out!r}, 'w').write(st
 
 
 @pytest.fixture
-def pool(monkeypatch):
-    """A pool of this test's own, in place of the process-wide one."""
+def warm(monkeypatch):
+    """A server of this test's own (its own socket folder), and a fresh client state."""
+    folder = tempfile.mkdtemp(prefix="wbps-")  # short: a socket path has a length limit
+    monkeypatch.setenv(pytest_server.SOCKET_DIR_ENV, folder)
     monkeypatch.delenv(pytest_server.ENABLE_ENV, raising=False)
-    fresh = pytest_server.ServerPool()
-    monkeypatch.setattr(pytest_server, "POOL", fresh)
-    yield fresh
-    fresh.close()
+    client = pytest_server.WarmPytest()
+    monkeypatch.setattr(pytest_server, "WARM", client)
+    yield client
+    pid = server_pid()
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def server_pid() -> int | None:
+    pid_file = pytest_server.server_address().with_suffix(".pid")
+    return int(pid_file.read_text()) if pid_file.exists() else None
 
 
 def parent_of_run(workspace, tmp_path: Path) -> int:
@@ -32,19 +47,30 @@ def parent_of_run(workspace, tmp_path: Path) -> int:
     return int(out.read_text())
 
 
-def server_pids(pool: pytest_server.ServerPool) -> list[int]:
-    return [server.process.pid for server in pool._all]
-
-
-def test_runs_are_forked_from_one_warm_server(workspace, tmp_path, pool):
+def test_runs_are_forked_from_one_warm_server(workspace, tmp_path, warm):
     first = parent_of_run(workspace, tmp_path)
     second = parent_of_run(workspace, tmp_path)
 
-    assert server_pids(pool) == [first] == [second]
+    assert first == second == server_pid()
     assert first != os.getpid()
+    assert b"agent_kernel.pytest_server" in Path(f"/proc/{first}/cmdline").read_bytes()
 
 
-def test_each_run_starts_clean_and_sees_the_latest_edit(workspace, pool):
+def test_other_processes_share_the_server(workspace, tmp_path, warm):
+    mine = parent_of_run(workspace, tmp_path)
+    out = tmp_path / "other.txt"
+    script = (
+        "from agent_kernel.tools.run_tests import run_pytest\n"
+        "from agent_kernel.workspace import Workspace\n"
+        f"assert run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_parent.py').passed\n"
+    )
+    (workspace.root / "tests/test_parent.py").write_text(PARENT_PROBE.format(out=str(out)))
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+
+    assert int(out.read_text()) == mine
+
+
+def test_each_run_starts_clean_and_sees_the_latest_edit(workspace, warm):
     (workspace.root / "counter.py").write_text("count = 0\nVERSION = 1\n")
     (workspace.root / "tests/test_counter.py").write_text(
         "import counter\n\n"
@@ -62,28 +88,24 @@ def test_each_run_starts_clean_and_sees_the_latest_edit(workspace, pool):
     run = run_pytest(workspace, "tests/test_counter.py")
     assert run.passed, run.output
     assert run.counts == {"passed": 2}
-    assert len(server_pids(pool)) == 1
 
 
-def test_a_failing_run_reads_as_it_would_in_a_subprocess(workspace, pool, monkeypatch):
+def test_a_failing_run_reads_as_it_would_in_a_subprocess(workspace, warm, monkeypatch):
     (workspace.root / "tests/test_bad.py").write_text(
         "def test_bad():\n    assert 1 + 1 == 3\n\ndef test_good():\n    pass\n"
     )
-    warm = run_pytest(workspace, "tests/test_bad.py")
+    warm_run = run_pytest(workspace, "tests/test_bad.py")
     monkeypatch.setenv(pytest_server.ENABLE_ENV, "0")
     plain = run_pytest(workspace, "tests/test_bad.py")
 
-    assert (
-        (warm.exit_code, warm.counts)
-        == (plain.exit_code, plain.counts)
-        == (1, {"failed": 1, "passed": 1})
-    )
-    for run in (warm, plain):
+    expected = (1, {"failed": 1, "passed": 1})
+    assert (warm_run.exit_code, warm_run.counts) == (plain.exit_code, plain.counts) == expected
+    for run in (warm_run, plain):
         assert "assert (1 + 1) == 3" in run.output  # asserts are still rewritten
         assert "warning" not in run.output.lower()
 
 
-def test_neither_the_run_nor_the_server_holds_a_secret(workspace, tmp_path, pool, monkeypatch):
+def test_neither_the_run_nor_the_server_holds_a_secret(workspace, tmp_path, warm, monkeypatch):
     canary = "sk-ant-api03-" + os.urandom(12).hex()
     monkeypatch.setenv("ANTHROPIC_API_KEY", canary)
     dump = tmp_path / "environ.bin"
@@ -97,11 +119,11 @@ def test_neither_the_run_nor_the_server_holds_a_secret(workspace, tmp_path, pool
     assert run_pytest(workspace, "tests/test_environ.py").passed
     seen = dump.read_bytes()
     assert seen and canary.encode() not in seen
-    assert server_pids(pool)
+    assert server_pid()
 
 
 def test_a_timeout_kills_the_run_and_its_children_and_the_server_serves_on(
-    workspace, tmp_path, pool
+    workspace, tmp_path, warm
 ):
     grandchild = tmp_path / "grandchild.pid"
     (workspace.root / "tests/test_hang.py").write_text(
@@ -115,24 +137,46 @@ def test_a_timeout_kills_the_run_and_its_children_and_the_server_serves_on(
 
     assert run.timed_out and run.exit_code is None
     assert not _running(int(grandchild.read_text()))
-    before = server_pids(pool)
-    assert parent_of_run(workspace, tmp_path) in before
-    assert server_pids(pool) == before
+    assert parent_of_run(workspace, tmp_path) == server_pid()
 
 
-def test_a_server_found_dead_is_replaced(workspace, tmp_path, pool):
-    pool.prestart()
-    [dead] = pool._all
-    dead.process.kill()
-    dead.process.wait()
+def test_a_caller_that_goes_away_takes_its_run_with_it(workspace, tmp_path, warm):
+    started = tmp_path / "started.pid"
+    (workspace.root / "tests/test_long.py").write_text(
+        "import os, time\n\n"
+        "def test_long():\n"
+        f"    open({str(started)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(600)\n"
+    )
+    script = (
+        "from agent_kernel.tools.run_tests import run_pytest\n"
+        "from agent_kernel.workspace import Workspace\n"
+        f"run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_long.py', timeout=600)\n"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        _wait_for(started.exists, "the run to start")
+        run_pid = int(started.read_text())
+        assert _running(run_pid, settle=0)
+        caller.kill()
+        caller.wait()
+        assert not _running(run_pid)
+    finally:
+        caller.kill()
 
-    parent = parent_of_run(workspace, tmp_path)
 
-    assert server_pids(pool) == [parent] and parent != dead.process.pid
-    assert pool.failures == 0
+def test_a_server_found_dead_is_replaced(workspace, tmp_path, warm):
+    first = parent_of_run(workspace, tmp_path)
+    os.kill(first, signal.SIGKILL)
+    _wait_for(lambda: not _running(first, settle=0), "the server to die")
+
+    second = parent_of_run(workspace, tmp_path)
+
+    assert second == server_pid() and second != first
+    assert warm.failures == 0
 
 
-def test_a_server_dying_mid_run_is_dropped_and_the_run_done_plainly(workspace, tmp_path, pool):
+def test_a_server_dying_mid_run_is_counted_and_the_run_done_plainly(workspace, tmp_path, warm):
     out = tmp_path / "ppid.txt"
     (workspace.root / "tests/test_kill.py").write_text(
         "import os, signal\n\n"
@@ -142,51 +186,80 @@ def test_a_server_dying_mid_run_is_dropped_and_the_run_done_plainly(workspace, t
         "        os.kill(parent, signal.SIGKILL)\n"
         f"    open({str(out)!r}, 'w').write(str(parent))\n"
     )
-    pool.prestart()
-    [server] = pool._all
-
     run = run_pytest(workspace, "tests/test_kill.py")
 
     assert run.passed, run.output
     assert int(out.read_text()) == os.getpid()  # the plain run wrote last
-    assert pool.failures == 1 and server not in pool._all
+    assert warm.failures == 1
 
 
-def test_parallel_runs_each_get_a_server(workspace, tmp_path, pool):
+def test_parallel_runs_share_the_server(workspace, tmp_path, warm):
     (workspace.root / "tests/test_slow.py").write_text(
-        "import time\n\ndef test_slow():\n    time.sleep(1.5)\n"
+        "import os, time\n\ndef test_slow():\n    time.sleep(1.5)\n    print(os.getppid())\n"
     )
     runs = []
     threads = [
-        threading.Thread(target=lambda: runs.append(run_pytest(workspace, "tests/test_slow.py")))
-        for _ in range(2)
+        threading.Thread(
+            target=lambda: runs.append(run_pytest(workspace, "tests/test_slow.py::test_slow"))
+        )
+        for _ in range(3)
     ]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert [run.passed for run in runs] == [True, True]
-    assert len(server_pids(pool)) == 2
+    assert [run.passed for run in runs] == [True, True, True]
+    assert time.monotonic() - started < 4.5 + 3  # side by side, not one after another
+    assert parent_of_run(workspace, tmp_path) == server_pid()
 
 
-def test_switched_off_it_runs_plain_subprocesses(workspace, tmp_path, pool, monkeypatch):
+def test_switched_off_it_runs_plain_subprocesses(workspace, tmp_path, warm, monkeypatch):
     monkeypatch.setenv(pytest_server.ENABLE_ENV, "0")
-    pool.prestart()
+    warm.prestart()
 
     assert parent_of_run(workspace, tmp_path) == os.getpid()
-    assert server_pids(pool) == []
+    assert server_pid() is None
 
 
-def _running(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be reaped."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+def test_the_server_leaves_once_its_callers_are_gone(workspace, tmp_path, monkeypatch):
+    folder = tempfile.mkdtemp(prefix="wbps-")
+    env = {**os.environ, pytest_server.SOCKET_DIR_ENV: folder, pytest_server.GRACE_ENV: "0.5"}
+    env.pop(pytest_server.ENABLE_ENV, None)
+    out = tmp_path / "ppid.txt"
+    (workspace.root / "tests/test_parent.py").write_text(PARENT_PROBE.format(out=str(out)))
+    script = (
+        "from agent_kernel.tools.run_tests import run_pytest\n"
+        "from agent_kernel.workspace import Workspace\n"
+        f"assert run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_parent.py').passed\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)
+    server = int(out.read_text())
+    assert b"agent_kernel.pytest_server" in Path(f"/proc/{server}/cmdline").read_bytes()
+
+    _wait_for(lambda: not _running(server, settle=0), "the idle server to exit", limit=15)
+    monkeypatch.setenv(pytest_server.SOCKET_DIR_ENV, folder)
+    assert not pytest_server.server_address().exists()
+
+
+def _wait_for(condition, what: str, limit: float = 30) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _running(pid: int, settle: float = 5) -> bool:
+    """True while the process exists and is not a zombie; waits up to `settle` for it to go."""
+    deadline = time.monotonic() + settle
+    while True:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
         except FileNotFoundError:
             return False
         if state in ("Z", "X"):
             return False
+        if time.monotonic() >= deadline:
+            return True
         time.sleep(0.1)
-    return True
