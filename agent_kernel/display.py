@@ -35,7 +35,7 @@ from .events import (
     TurnStarted,
     UsageReported,
 )
-from .redaction import redact
+from .redaction import redact, redact_obj, secret_values
 
 DIFF_LINE_CAP = 2000
 OUTPUT_PREVIEW = 4000
@@ -423,6 +423,8 @@ class RunView:
         self.progress = Progress()
         self.result: Any = None
         self.started = time.monotonic()
+        self._clean: dict[str, str] = {}  # HTML piece -> redacted, for _clean_values
+        self._clean_values: list[str] | None = None
 
     # events -> state
 
@@ -528,6 +530,10 @@ class RunView:
         return self.mode.html() + model
 
     def stream_html(self) -> str:
+        return "".join(self.stream_pieces())
+
+    def stream_pieces(self) -> list[str]:
+        """The stream as HTML pieces, one or more per segment."""
         out: list[str] = []
         for segment in self.segments:
             if isinstance(segment, _Text):
@@ -543,7 +549,7 @@ class RunView:
                 out.append(
                     f'<div class="wb-notice" style="color:{colour}">! {_esc(segment.message)}</div>'
                 )
-        return "".join(out)
+        return out
 
     def progress_html(self) -> str:
         if self.finished:
@@ -554,19 +560,33 @@ class RunView:
         )
 
     def html(self) -> str:
+        """The run as HTML, secrets redacted piece by piece (the model may repeat one it saw).
+
+        The view is drawn again after every event: each piece is redacted once, not the
+        whole growing page every time.
+        """
+        clean = self._cleaner()
         closing = result_sections(self.result, self.history_dir)[1] if self.finished else ""
+        stream = "".join(clean(piece) for piece in self.stream_pieces())
         return (
             '<div class="wb-run">'
-            + self.header_html()
-            + f'<div class="wb-stream">{self.stream_html()}</div>'
-            + self.progress_html()
-            + closing
+            + clean(self.header_html())
+            + f'<div class="wb-stream">{stream}</div>'
+            + clean(self.progress_html())
+            + clean(closing)
             + "</div>"
         )
 
     def bundle(self) -> dict[str, str]:
-        """What the notebook shows, secrets redacted (the model may repeat one it saw)."""
-        return {"text/plain": redact(self.text()), "text/html": redact(self.html())}
+        """What the notebook shows, secrets redacted."""
+        return {"text/plain": redact(self.text()), "text/html": self.html()}
+
+    def _cleaner(self) -> Callable[[str], str]:
+        values = secret_values()
+        if values != self._clean_values:
+            self._clean_values, self._clean = values, {}
+        memo = self._clean
+        return lambda piece: redact_obj(piece, values, memo)
 
 
 def _tool_html(segment: _Tool) -> str:

@@ -239,3 +239,22 @@ def test_streamed_text_is_redacted_in_what_the_notebook_shows():
     bundle = view.bundle()
     assert canary not in bundle["text/plain"] and canary not in bundle["text/html"]
     assert "and that is all" in bundle["text/plain"]
+
+
+def test_a_secret_learnt_after_a_render_is_redacted_in_the_next_one():
+    from agent_kernel.events import ToolCalled, ToolFinished
+    from agent_kernel.redaction import register_secret, unregister_secret
+
+    secret = "plain-" + os.urandom(8).hex()  # no pattern knows it: only registration can
+    view = RunView()
+    view(ToolCalled("t1", "run_tests", {}))
+    view(ToolFinished("t1", "run_tests", f"connected with {secret}", False, 0.1))
+    assert secret in view.bundle()["text/html"]  # not a secret yet, as far as anyone knows
+
+    register_secret(secret)
+    try:
+        bundle = view.bundle()
+    finally:
+        unregister_secret(secret)
+    assert secret not in bundle["text/html"] and secret not in bundle["text/plain"]
+    assert "connected with [REDACTED]" in bundle["text/html"]
