@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .bounded_process import BoundedRun, run_bounded
+from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
@@ -335,9 +335,15 @@ class WarmPytest:
             threading.Thread(target=self._warm_up, name="warm-pytest", daemon=True).start()
 
     def run(
-        self, argv: Sequence[str], *, cwd: str, env: Mapping[str, str], timeout: float
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str,
+        env: Mapping[str, str],
+        timeout: float,
+        cancel: threading.Event | None = None,
     ) -> BoundedRun:
-        """One pytest run in a forked child; past `timeout` its process group is killed."""
+        """One pytest run in a forked child; past `timeout` or on `cancel`, its group is killed."""
         started = time.monotonic()
         deadline = started + timeout
         path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -353,11 +359,17 @@ class WarmPytest:
                 conn.sendall(json.dumps(request).encode() + b"\n")
                 replies = _Replies(conn)
                 pid = replies.next(deadline + REPLY_GRACE)["pid"]
-                timed_out = False
-                try:
-                    reply = replies.next(deadline)
-                except TimeoutError:
-                    timed_out = True
+                timed_out = cancelled = False
+                reply: dict[str, Any] | None = None
+                while reply is None:
+                    if cancel is not None and cancel.is_set():
+                        cancelled = True
+                    elif time.monotonic() >= deadline:
+                        timed_out = True
+                    else:
+                        with contextlib.suppress(TimeoutError):
+                            reply = replies.next(min(deadline, time.monotonic() + CANCEL_POLL))
+                        continue
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.killpg(pid, signal.SIGKILL)
                     reply = replies.next(time.monotonic() + REPLY_GRACE)
@@ -365,8 +377,9 @@ class WarmPytest:
                 self.failures += 1
                 raise ServerError(f"the pytest server failed: {exc}") from None
             output = Path(sink.name).read_bytes().decode("utf-8", errors="replace")
-        exit_code = None if timed_out else int(reply["exit"])
-        return BoundedRun(exit_code, timed_out, output, time.monotonic() - started)
+        exit_code = None if timed_out or cancelled else int(reply["exit"])
+        duration = time.monotonic() - started
+        return BoundedRun(exit_code, timed_out, output, duration, cancelled)
 
     def _warm_up(self) -> None:
         with contextlib.suppress(Exception):
@@ -458,14 +471,22 @@ def prestart() -> None:
 
 
 def run_pytest_process(
-    argv: Sequence[str], *, cwd: Path | str, env: Mapping[str, str], timeout: float
+    argv: Sequence[str],
+    *,
+    cwd: Path | str,
+    env: Mapping[str, str],
+    timeout: float,
+    cancel: threading.Event | None = None,
 ) -> BoundedRun:
-    """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise."""
+    """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise.
+
+    Setting `cancel` (the panel's Stop) kills the run at once, as its time limit would.
+    """
     if WARM.usable:
         with contextlib.suppress(ServerError):
-            return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout)
+            return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel)
     command = [sys.executable, "-m", "pytest", *argv]
-    return run_bounded(command, cwd=cwd, env=env, timeout=timeout)
+    return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
 
 
 if __name__ == "__main__":

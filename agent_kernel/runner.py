@@ -70,7 +70,10 @@ def run_agent(
         },
     )
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
-    ctx = ToolContext(workspace=workspace, answer=answer, test_timeout=test_timeout)
+    stop_event = stop_event or threading.Event()
+    ctx = ToolContext(
+        workspace=workspace, answer=answer, test_timeout=test_timeout, stop_event=stop_event
+    )
     loop = AgentLoop(
         handle,
         model=model,

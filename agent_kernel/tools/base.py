@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,6 +38,7 @@ class ToolContext:
     answer: AnswerProvider | None = None
     test_timeout: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
+    stop_event: threading.Event | None = None  # set by Stop: a test run in flight is killed
 
 
 class Tool(Protocol):

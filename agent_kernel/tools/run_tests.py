@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +48,14 @@ class TestRun:
     output: str
     duration: float
     counts: dict[str, int] = field(default_factory=dict)
+    stopped: bool = False  # killed because the run was stopped
 
     def header(self) -> str:
         """One line: outcome, counts and time, as the model and the CLI see it."""
         counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
-        if self.timed_out:
+        if self.stopped:
+            state = "stopped"
+        elif self.timed_out:
             state = "timed out"
         elif self.passed:
             state = "passed"
@@ -135,6 +139,7 @@ def run_pytest(
     cap: int = OUTPUT_CAP,
     more_targets: Sequence[str] = (),
     outcomes: Path | None = None,
+    cancel: threading.Event | None = None,
 ) -> TestRun:
     """Run pytest (optionally on one path or node id) in the workspace and report the result.
 
@@ -144,7 +149,9 @@ def run_pytest(
     """
     targets = [] if target is None else [validate_target(workspace, target)]
     targets += [validate_target(workspace, extra) for extra in more_targets]
-    return run_pytest_args(workspace, targets, timeout=timeout, cap=cap, outcomes=outcomes)
+    return run_pytest_args(
+        workspace, targets, timeout=timeout, cap=cap, outcomes=outcomes, cancel=cancel
+    )
 
 
 def run_pytest_args(
@@ -154,6 +161,7 @@ def run_pytest_args(
     timeout: float = 120.0,
     cap: int = OUTPUT_CAP,
     outcomes: Path | None = None,
+    cancel: threading.Event | None = None,
 ) -> TestRun:
     """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is."""
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
@@ -163,9 +171,11 @@ def run_pytest_args(
         env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
-    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout)
+    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)
     output, timed_out, duration = run.output, run.timed_out, run.duration
-    if timed_out:
+    if run.cancelled:
+        output += "\n[stopped: the run was stopped; the test process group was killed]\n"
+    elif timed_out:
         output += f"\n[timed out after {timeout:g}s; the test process group was killed]\n"
     exit_code = run.exit_code
     return TestRun(
@@ -175,6 +185,7 @@ def run_pytest_args(
         output=cap_output(output, cap),
         duration=duration,
         counts=parse_counts(output),
+        stopped=run.cancelled,
     )
 
 
@@ -220,7 +231,11 @@ class RunTestsTool:
         with tempfile.TemporaryDirectory() as tmp:
             outcomes_file = Path(tmp) / "outcomes.json"
             run = run_pytest(
-                ctx.workspace, target or None, timeout=ctx.test_timeout, outcomes=outcomes_file
+                ctx.workspace,
+                target or None,
+                timeout=ctx.test_timeout,
+                outcomes=outcomes_file,
+                cancel=ctx.stop_event,
             )
             outcomes = read_outcomes(outcomes_file)
         complete = outcomes is not None and not run.timed_out and run.exit_code not in (3, 4)

@@ -87,7 +87,7 @@ class SubmitResultTool:
     @staticmethod
     def _check(ctx: ToolContext, description: str, test: str) -> CheckResult:
         try:
-            run = run_pytest(ctx.workspace, test, timeout=ctx.test_timeout)
+            run = run_pytest(ctx.workspace, test, timeout=ctx.test_timeout, cancel=ctx.stop_event)
         except ToolError as exc:  # a target outside the workspace or missing: a failed check
             return CheckResult(description, test, False, str(exc))
         tail = run.output[-TAIL:]
@@ -123,6 +123,7 @@ def run_checks(ctx: ToolContext, checks: list[tuple[str, str]]) -> list[CheckRes
                     more_targets=unique[1:],
                     timeout=ctx.test_timeout,
                     outcomes=outcomes_file,
+                    cancel=ctx.stop_event,
                 )
                 outcomes = read_outcomes(outcomes_file)
             source = "one pytest run for all checks"

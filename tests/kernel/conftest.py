@@ -250,6 +250,7 @@ def replay_run(
         budget: Budget | None = None,
         observers: list | None = None,
         answer: Any = None,
+        stop_event: threading.Event | None = None,
     ) -> RunResult:
         handle = make_client("replay", cassette=cassette)
         run.handle = handle  # type: ignore[attr-defined]  # for tests that inspect requests
@@ -262,6 +263,7 @@ def replay_run(
             budget=budget,
             observers=observers,
             answer=answer,
+            stop_event=stop_event,
         )
 
     return run

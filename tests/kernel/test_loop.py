@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from agent_kernel.events import (
     Notice,
@@ -291,3 +293,26 @@ def test_ctrl_c_ends_the_run_cleanly_with_its_record(
     assert result.reason == "stopped by the user"
     assert result.phr_path.is_file()
     assert read_trajectory(result)["steps"][-1]["kind"] == "end"
+
+
+def test_stop_during_a_test_run_kills_it_and_ends_the_run(replay_run, script, kit, workspace):
+    (workspace.root / "tests/test_hang.py").write_text(
+        "import time\n\ndef test_hang():\n    time.sleep(600)\n"
+    )
+    stop = threading.Event()
+
+    def press_stop_soon(event):
+        if isinstance(event, ToolCalled) and event.name == "run_tests":
+            threading.Timer(1.0, stop.set).start()
+
+    hang = {"name": "run_tests", "input": {"target": "tests/test_hang.py"}}
+    started = time.monotonic()
+    result = replay_run(
+        script([{"tool_calls": [hang]}, kit.submit()]), observers=[press_stop_soon], stop_event=stop
+    )
+
+    assert time.monotonic() - started < 20  # not the 120 s the test run was allowed
+    assert (result.status, result.reason) == ("incomplete", "stopped by the user")
+    [entry] = result.tool_trace
+    assert entry.output.startswith("run_tests tests/test_hang.py: stopped")
+    assert "the test process group was killed" in entry.output

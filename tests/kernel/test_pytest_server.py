@@ -263,3 +263,33 @@ def _running(pid: int, settle: float = 5) -> bool:
         if time.monotonic() >= deadline:
             return True
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize("warm_on", ["1", "0"], ids=["warm", "plain"])
+def test_cancel_kills_a_run_at_once(workspace, tmp_path, warm, monkeypatch, warm_on):
+    monkeypatch.setenv(pytest_server.ENABLE_ENV, warm_on)
+    started = tmp_path / "started.pid"
+    (workspace.root / "tests/test_long.py").write_text(
+        "import os, time\n\n"
+        "def test_long():\n"
+        f"    open({str(started)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(600)\n"
+    )
+    cancel = threading.Event()
+    runs = []
+    worker = threading.Thread(
+        target=lambda: runs.append(
+            run_pytest(workspace, "tests/test_long.py", timeout=300, cancel=cancel)
+        )
+    )
+    worker.start()
+    _wait_for(started.exists, "the run to start")
+    clock = time.monotonic()
+    cancel.set()
+    worker.join(30)
+
+    [run] = runs
+    assert time.monotonic() - clock < 5
+    assert run.stopped and not run.timed_out and run.exit_code is None and not run.passed
+    assert run.header().startswith("stopped")
+    assert not _running(int(started.read_text()))
