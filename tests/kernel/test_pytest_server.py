@@ -35,6 +35,16 @@ def warm(monkeypatch):
             os.kill(pid, signal.SIGKILL)
 
 
+def write_long_test(workspace, started: Path) -> None:
+    """tests/test_long.py: writes its pid to `started`, then sleeps for ten minutes."""
+    (workspace.root / "tests/test_long.py").write_text(
+        "import os, time\n\n"
+        "def test_long():\n"
+        f"    open({str(started)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(600)\n"
+    )
+
+
 def server_pid() -> int | None:
     pid_file = pytest_server.server_address().with_suffix(".pid")
     return int(pid_file.read_text()) if pid_file.exists() else None
@@ -142,12 +152,7 @@ def test_a_timeout_kills_the_run_and_its_children_and_the_server_serves_on(
 
 def test_a_caller_that_goes_away_takes_its_run_with_it(workspace, tmp_path, warm):
     started = tmp_path / "started.pid"
-    (workspace.root / "tests/test_long.py").write_text(
-        "import os, time\n\n"
-        "def test_long():\n"
-        f"    open({str(started)!r}, 'w').write(str(os.getpid()))\n"
-        "    time.sleep(600)\n"
-    )
+    write_long_test(workspace, started)
     script = (
         "from agent_kernel.tools.run_tests import run_pytest\n"
         "from agent_kernel.workspace import Workspace\n"
@@ -269,12 +274,7 @@ def _running(pid: int, settle: float = 5) -> bool:
 def test_cancel_kills_a_run_at_once(workspace, tmp_path, warm, monkeypatch, warm_on):
     monkeypatch.setenv(pytest_server.ENABLE_ENV, warm_on)
     started = tmp_path / "started.pid"
-    (workspace.root / "tests/test_long.py").write_text(
-        "import os, time\n\n"
-        "def test_long():\n"
-        f"    open({str(started)!r}, 'w').write(str(os.getpid()))\n"
-        "    time.sleep(600)\n"
-    )
+    write_long_test(workspace, started)
     cancel = threading.Event()
     runs = []
     worker = threading.Thread(
