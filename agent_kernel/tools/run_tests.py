@@ -238,7 +238,8 @@ class RunTestsTool:
                 cancel=ctx.stop_event,
             )
             outcomes = read_outcomes(outcomes_file)
-        complete = outcomes is not None and not run.timed_out and run.exit_code not in (3, 4)
+        killed = run.timed_out or run.stopped
+        complete = outcomes is not None and not killed and run.exit_code not in (3, 4)
         unchanged = complete and ctx.workspace.fingerprint() == before
         ctx.extra[LAST_RUN] = RecordedRun(before, outcomes or {}, run) if unchanged else None
         header = f"run_tests {target or '(whole suite)'}: {run.header()}"
