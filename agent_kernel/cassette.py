@@ -117,6 +117,10 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _str_representer)
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, ten times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
 
@@ -127,7 +131,7 @@ def load_cassette(path: Path | str) -> Cassette:
     if not path.is_file():
         raise CassetteError(f"cassette not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CassetteError(f"{path.name}: not valid YAML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -42,6 +42,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import warmup
 from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
@@ -62,7 +63,9 @@ PRELOAD = (
     "sqlalchemy",
     "sqlalchemy.orm",
     "sqlalchemy.ext.asyncio",
+    "sqlalchemy.dialects.sqlite",  # every test database of the sandbox app
     "httpx",
+    "httpcore",  # httpx imports its transport lazily, on the first client
     "jwt",
     "pwdlib",
     "anyio",
@@ -90,7 +93,11 @@ def enabled() -> bool:
 
 def _preload() -> list[str]:
     """Import the stack; the warning filters every run then needs (see below)."""
-    for name in PRELOAD:
+    from _pytest.config import default_plugins
+
+    # pytest imports its built-in plugins on every start; here once, for every run.
+    builtin = [f"_pytest.{name}" for name in default_plugins]
+    for name in (*PRELOAD, *builtin):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     from importlib.metadata import entry_points
@@ -367,8 +374,10 @@ class WarmPytest:
                     elif time.monotonic() >= deadline:
                         timed_out = True
                     else:
+                        # While the run goes on, the kernel imports what its live check needs.
+                        wait = 0.0 if warmup.step() else CANCEL_POLL
                         with contextlib.suppress(TimeoutError):
-                            reply = replies.next(min(deadline, time.monotonic() + CANCEL_POLL))
+                            reply = replies.next(min(deadline, time.monotonic() + wait))
                         continue
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.killpg(pid, signal.SIGKILL)
@@ -449,10 +458,10 @@ class _Replies:
     def next(self, deadline: float) -> dict[str, Any]:
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([self.conn], [], [], left)
+            ready, _, _ = select.select([self.conn], [], [], max(left, 0.0))
             if not ready:
+                if left <= 0:
+                    raise TimeoutError
                 continue
             chunk = self.conn.recv(65536)
             if not chunk:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import warmup
 from .agent_definition import AgentDefinition, load_agent
 from .budget import Budget
 from .client import ClientHandle, make_client
@@ -74,6 +75,7 @@ class Workbench:
         self._client: Any = None
         self._run_lock = threading.Lock()
         prestart_pytest()  # the first test run finds pytest and the app stack imported
+        warmup.enable()  # and this kernel imports the stack while it waits for test runs
         self.handle: ClientHandle | None = None
         from .display import install_result_reprs
 

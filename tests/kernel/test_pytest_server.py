@@ -293,3 +293,27 @@ def test_cancel_kills_a_run_at_once(workspace, tmp_path, warm, monkeypatch, warm
     assert run.stopped and not run.timed_out and run.exit_code is None and not run.passed
     assert run.header().startswith("stopped")
     assert not _running(int(started.read_text()))
+
+
+def test_the_kernel_imports_its_stack_while_a_warm_run_goes_on(workspace, tmp_path, warm):
+    from agent_kernel import warmup
+
+    name = "wb_warm_probe_" + str(os.getpid())
+    (tmp_path / f"{name}.py").write_text("import time\nIMPORTED_AT = time.time()\n")
+    sys.path.insert(0, str(tmp_path))
+    finished = tmp_path / "finished.txt"
+    (workspace.root / "tests/test_slow.py").write_text(
+        "import time\n\n"
+        "def test_slow():\n"
+        "    time.sleep(0.5)\n"
+        f"    open({str(finished)!r}, 'w').write(repr(time.time()))\n"
+    )
+    try:
+        warmup.enable((name,))
+        assert run_pytest(workspace, "tests/test_slow.py").passed
+        assert name in sys.modules
+        assert float(finished.read_text()) > sys.modules[name].IMPORTED_AT
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop(name, None)
+        warmup.enable(())
