@@ -614,8 +614,15 @@ def _tool_html(segment: _Tool) -> str:
 DisplayFn = Callable[..., Any]
 
 
+# Events after which the run may wait (on the model, a tool, the person): shown at once, so
+# the view never lags behind what the run is doing while it waits. Every update re-sends the
+# whole view, so the others (text, a tool's result, usage) are shown at most every
+# `min_interval`; the next shown event carries them.
+SHOWN_AT_ONCE = (RunStarted, TurnStarted, ToolCalled, Notice, RunFinished)
+
+
 class NotebookRenderer:
-    """Shows a `RunView` with one display handle, updated in place (throttled for text)."""
+    """Shows a `RunView` with one display handle, updated in place (throttled, see above)."""
 
     def __init__(
         self, view: RunView, *, min_interval: float = 0.25, display: DisplayFn | None = None
@@ -630,7 +637,7 @@ class NotebookRenderer:
     def __call__(self, event: Event) -> None:
         self.view(event)
         now = time.monotonic()
-        if not isinstance(event, TextDelta) or now - self.last_shown >= self.min_interval:
+        if isinstance(event, SHOWN_AT_ONCE) or now - self.last_shown >= self.min_interval:
             self.show()
             self.last_shown = now
 

@@ -24,11 +24,15 @@ from .common import REPO, BenchResult, median, offline_env, ratio, seconds
 
 KERNEL = "fastapi-workbench"
 NOTEBOOK_DIR = REPO / "notebooks"
+# The stack every lesson's kernel loads: the SDK, the widgets, and what the sandbox app and
+# its live check import (FastAPI with its TestClient, SQLAlchemy's ORM, pydantic-settings).
 FLOOR_IMPORTS = (
     "import agent_kernel\n"
     "import anthropic\n"
     "import fastapi\n"
     "import sqlalchemy\n"
+    "import sqlalchemy.orm\n"
+    "import pydantic_settings\n"
     "import ipywidgets\n"
     "import fastapi.testclient"
 )

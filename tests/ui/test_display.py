@@ -12,6 +12,7 @@ from ui_support import OFFLINE_ENV, PING, PING_PROMPT
 
 from agent_kernel import display
 from agent_kernel.display import (
+    SHOWN_AT_ONCE,
     NotebookRenderer,
     RunView,
     TerminalRenderer,
@@ -21,7 +22,7 @@ from agent_kernel.display import (
     mode_info,
     phr_location,
 )
-from agent_kernel.events import RunFinished, TextDelta
+from agent_kernel.events import RunFinished, TextDelta, ToolCalled, ToolFinished, TurnStarted
 from agent_kernel.settings import reload_settings
 from agent_kernel.workbench import Workbench
 
@@ -124,19 +125,40 @@ def test_final_output_has_stream_tools_contract_checks_diff_phr_and_adr(ping):
     assert result.phr_path is not None and result.phr_path.is_file()
 
 
-def test_text_deltas_are_throttled_but_tool_events_always_shown(ping):
+def test_events_before_a_wait_are_shown_at_once_the_rest_throttled(ping):
     wb, events, _ = ping
     handles: list[FakeHandle] = []
     renderer = NotebookRenderer(
         RunView(wb.workspace), min_interval=3600, display=fake_display(handles)
     )
+    shown_states = []
     for event in events:
+        before = renderer.updates
         renderer(event)
+        if renderer.updates > before:
+            shown_states.append(type(event))
     for _ in range(50):
         renderer(TextDelta("more "))
-    text_deltas = sum(isinstance(e, TextDelta) for e in events) + 50
-    assert 1 < len(handles[0].bundles) <= len(events) + 50 - text_deltas + 1
+
     assert isinstance(events[-1], RunFinished)
+    assert shown_states == [type(e) for e in events if isinstance(e, SHOWN_AT_ONCE)]
+    assert ToolCalled in shown_states and TurnStarted in shown_states
+    assert ToolFinished in {type(e) for e in events}  # throttled, yet in the final view:
+    final = handles[0].bundles[-1]["text/html"]
+    assert "✓" in final and final.count('class="wb-tool"') == sum(
+        isinstance(e, ToolCalled) for e in events
+    )
+
+
+def test_a_quiet_interval_lets_any_event_through(ping):
+    wb, events, _ = ping
+    handles: list[FakeHandle] = []
+    renderer = NotebookRenderer(
+        RunView(wb.workspace), min_interval=0.0, display=fake_display(handles)
+    )
+    for event in events:
+        renderer(event)
+    assert renderer.updates == len(events)
 
 
 def test_terminal_renderer_prints_the_run_then_the_closing_sections(ping):
