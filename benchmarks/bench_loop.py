@@ -213,7 +213,7 @@ def measure(turns: int, payload: int, repeats: int) -> dict[str, Any]:
 SESSIONS = (("short answers", 20, 200), ("file-sized answers", 20, 4000))
 
 
-def run(repeats: int = 15, sessions: tuple[tuple[str, int, int], ...] = SESSIONS) -> BenchResult:
+def run(repeats: int = 31, sessions: tuple[tuple[str, int, int], ...] = SESSIONS) -> BenchResult:
     measured = [(label, measure(turns, payload, repeats)) for label, turns, payload in sessions]
     rows = [
         [

@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(KEYS)}")
     parser.add_argument("--quick", action="store_true", help="tiny repeat counts (a smoke run)")
     parser.add_argument("--startup-repeats", type=int, default=20)
-    parser.add_argument("--loop-repeats", type=int, default=15)
+    parser.add_argument("--loop-repeats", type=int, default=31)
     parser.add_argument("--live-repeats", type=int, default=7)
     parser.add_argument("--notebook-repeats", type=int, default=1)
     parser.add_argument("--eval-repeats", type=int, default=2)
