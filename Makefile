@@ -18,7 +18,11 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install lab test lint
 
+# The workbench's own bytecode is compiled here, incrementally: an editable install leaves
+# it to the first import, which never caches it where PYTHONDONTWRITEBYTECODE is set (many
+# container images), so every kernel and CLI start would compile the package again.
 install: $(STAMP)
+	@$(PY) -m compileall -q agent_kernel
 
 $(PY):
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import os
 import re
 import site
 import sys
@@ -28,6 +29,7 @@ DOC_CAP = 4_000
 PARAM_CAP = 600
 MEMBERS_CAP = 300
 SIMPLE_VALUES = (int, float, complex, str, bytes, bool, type(None))
+DIST_SUFFIXES = (".dist-info", ".egg-info")
 
 
 @lru_cache(maxsize=1)
@@ -35,18 +37,50 @@ def _distributions() -> dict[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
+def _squash(name: str) -> str:
+    return re.sub(r"[-_.]+", "", name).lower()
+
+
+def _likely_providers(top: str) -> list[str]:
+    """Installed distributions whose name contains the import name (PyJWT for `jwt`).
+
+    Each candidate is confirmed by its own top-level names, so this reads a file or two
+    instead of every installed RECORD.
+    """
+    key, found = _squash(top), []
+    for entry in dict.fromkeys(sys.path):
+        try:
+            names = [e.name for e in os.scandir(entry or ".") if e.name.endswith(DIST_SUFFIXES)]
+        except OSError:
+            continue
+        for folder in names:
+            if key in _squash(folder.split("-")[0]):
+                dist = importlib.metadata.PathDistribution(Path(entry or ".", folder))
+                if top in _top_level_names(dist):
+                    found.append(dist.metadata["Name"] or folder.split("-")[0])
+    return found
+
+
+def _top_level_names(dist: importlib.metadata.Distribution) -> set[str]:
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return set(listed.split())
+    return {f.parts[0].removesuffix(".py") for f in dist.files or () if f.parts}
+
+
 def package_version(top: str) -> str:
     """Where an import name comes from: its distribution and installed version.
 
-    Most distributions share their import name, and asking for one by name is instant;
-    the full import-name map reads every installed RECORD, so it is the last resort.
+    Most distributions share their import name, and asking for one by name is instant; next
+    come the distributions named like it; the full import-name map reads every installed
+    RECORD, so it is the last resort.
     """
     found = _installed(top)
     if found is None:
         if top in sys.stdlib_module_names:
             return f"{top}, Python standard library (Python {sys.version.split()[0]})"
-        providers = (_installed(dist) for dist in _distributions().get(top, []))
-        found = next((provider for provider in providers if provider), None)
+        names = _likely_providers(top) or _distributions().get(top, [])
+        found = next((provider for provider in map(_installed, names) if provider), None)
     if found:
         name, version = found
         return f"{top}, installed version {version} (distribution {name})"

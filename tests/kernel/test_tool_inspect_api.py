@@ -7,8 +7,9 @@ from pathlib import Path
 import fastapi
 import pytest
 
+from agent_kernel.tools import inspect_api
 from agent_kernel.tools.base import OUTPUT_CAP, ToolContext, ToolError
-from agent_kernel.tools.inspect_api import InspectApiTool
+from agent_kernel.tools.inspect_api import InspectApiTool, package_version
 from agent_kernel.workspace import Workspace
 
 tool = InspectApiTool()
@@ -52,6 +53,48 @@ def test_package_name_reports_its_distribution_version(ctx):
     assert field(out, "kind") == "package"
     assert field(out, "source") == "sqlalchemy/__init__.py"
     assert "create_engine" in out.split("public names")[1]
+
+
+def install_fake(site: Path, folder: str, name: str, *, top_level: str = "", record: str = ""):
+    """A dist-info folder as an installer leaves it: METADATA, and top_level.txt or a RECORD."""
+    info = site / folder
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.2.3\n")
+    if top_level:
+        (info / "top_level.txt").write_text(top_level + "\n")
+    if record:
+        (info / "RECORD").write_text(record)
+
+
+def test_import_name_inside_the_distribution_name_skips_the_full_scan(tmp_path, monkeypatch):
+    """`jwt` comes from PyJWT: found by its name and confirmed, without reading every RECORD."""
+    install_fake(tmp_path, "Acme_Widgets-1.2.3.dist-info", "Acme-Widgets", top_level="widgets")
+    install_fake(tmp_path, "widgets_docs-1.0.dist-info", "widgets-docs", top_level="docs_theme")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def full_scan():
+        raise AssertionError("the full import-name map was read")
+
+    monkeypatch.setattr(inspect_api, "_distributions", full_scan)
+    assert (
+        package_version("widgets") == "widgets, installed version 1.2.3 (distribution Acme-Widgets)"
+    )
+    assert package_version("jwt").endswith(
+        f"{importlib.metadata.version('PyJWT')} (distribution PyJWT)"
+    )
+
+
+def test_unrelated_distribution_name_falls_back_to_the_full_map(tmp_path, monkeypatch):
+    record = "gadgets/__init__.py,,\nothername-2.0.dist-info/METADATA,,\n"
+    install_fake(tmp_path, "othername-2.0.dist-info", "othername", record=record)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    inspect_api._distributions.cache_clear()
+    try:
+        assert package_version("gadgets") == (
+            "gadgets, installed version 1.2.3 (distribution othername)"
+        )
+    finally:
+        inspect_api._distributions.cache_clear()
 
 
 def test_submodule_attribute_class_and_docstring(ctx):
