@@ -616,9 +616,13 @@ DisplayFn = Callable[..., Any]
 
 # Events after which the run may wait (on the model, a tool, the person): shown at once, so
 # the view never lags behind what the run is doing while it waits. Every update re-sends the
-# whole view, so the others (text, a tool's result, usage) are shown at most every
-# `min_interval`; the next shown event carries them.
+# whole view, so the others (text, a tool's result, usage, the call of a quick tool such as
+# the editor) are shown at most every `min_interval`; the next shown event carries them.
 SHOWN_AT_ONCE = (RunStarted, TurnStarted, ToolCalled, Notice, RunFinished)
+
+
+def shown_at_once(event: Event) -> bool:
+    return isinstance(event, SHOWN_AT_ONCE) and not getattr(event, "quick", False)
 
 
 class NotebookRenderer:
@@ -637,7 +641,7 @@ class NotebookRenderer:
     def __call__(self, event: Event) -> None:
         self.view(event)
         now = time.monotonic()
-        if isinstance(event, SHOWN_AT_ONCE) or now - self.last_shown >= self.min_interval:
+        if shown_at_once(event) or now - self.last_shown >= self.min_interval:
             self.show()
             self.last_shown = now
 

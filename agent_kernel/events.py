@@ -32,6 +32,7 @@ class ToolCalled:
     tool_use_id: str
     name: str
     input: dict[str, Any]
+    quick: bool = False  # the tool answers in milliseconds (the editor): nothing to wait for
 
 
 @dataclass(frozen=True)

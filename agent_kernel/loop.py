@@ -228,9 +228,10 @@ class AgentLoop:
         self.trajectory.step("tool_results", count=len(results))
 
     def _call_tool(self, tool_use_id: str, name: str, tool_input: dict[str, Any]) -> tuple:
-        broadcast(self.observers, ToolCalled(tool_use_id, name, tool_input))
-        started = time.monotonic()
         tool = self.tools.get(name)
+        quick = bool(getattr(tool, "quick", False))
+        broadcast(self.observers, ToolCalled(tool_use_id, name, tool_input, quick))
+        started = time.monotonic()
         is_error = True
         if tool is None:
             output = f"unknown tool {name!r}; available: {', '.join(self.tools)}"

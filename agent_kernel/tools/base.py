@@ -43,6 +43,8 @@ class ToolContext:
 
 class Tool(Protocol):
     name: str
+    # A tool may also set `quick = True`: it answers in milliseconds, so a view need not
+    # show the call before its result (see display.NotebookRenderer).
 
     def definition(self) -> dict[str, Any]:
         """The tool parameter sent to the Messages API."""

@@ -65,6 +65,7 @@ class TextEditorTool:
     """`str_replace_based_edit_tool`: view, create, str_replace and insert inside the workspace."""
 
     name = "str_replace_based_edit_tool"
+    quick = True  # reads and writes a file in the workspace
 
     def definition(self) -> dict[str, Any]:
         return {"type": "text_editor_20250728", "name": self.name}

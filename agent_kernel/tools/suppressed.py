@@ -18,6 +18,7 @@ class SuppressedEdits:
     def __init__(self, editor: Tool) -> None:
         self.editor = editor
         self.name = editor.name
+        self.quick = getattr(editor, "quick", False)
 
     def definition(self) -> dict[str, Any]:
         return self.editor.definition()
