@@ -209,9 +209,13 @@ def run(
             f"{parallel_vs_floor:.2f}x",
         ],
     ]
+    per_round = ", ".join(
+        f"{ratio(real, floor):.2f}x" for real, floor in zip(serial_real, serial_floor, strict=True)
+    )
     notes = [
-        f"{repeats} run(s) of each; one floor kernel takes {seconds(median(floor_each))} "
-        "(start, imports, shutdown).",
+        f"{repeats} run(s) of each, medians; one floor kernel takes "
+        f"{seconds(median(floor_each))} (start, imports, shutdown).",
+        f"Serial ratio of each run: {per_round}.",
         "Slowest notebooks (serial): "
         + ", ".join(f"{name} {seconds(median(values))}" for name, values in slowest[:5])
         + ".",

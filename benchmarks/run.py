@@ -43,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--startup-repeats", type=int, default=20)
     parser.add_argument("--loop-repeats", type=int, default=31)
     parser.add_argument("--live-repeats", type=int, default=7)
-    parser.add_argument("--notebook-repeats", type=int, default=1)
+    parser.add_argument("--notebook-repeats", type=int, default=3)
     parser.add_argument("--eval-repeats", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="parallel notebook workers")
     parser.add_argument(
