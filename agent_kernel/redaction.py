@@ -50,6 +50,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), REDACTED),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), REDACTED),
     (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), REDACTED),
+    # The password in a URL's user info (postgresql://app:s3cret@db/app): the rest stays, and
+    # a template (`{password}`, `${DB_PASSWORD}`, `%(pw)s`, `<password>`) is code, not a secret.
+    (
+        re.compile(
+            r"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@'\"]*:)"
+            r"(?!\[REDACTED\]@|\{|\$\{|%\(|<)[^\s/?#@'\"]+@"
+        ),
+        rf"\1{REDACTED}@",
+    ),
     # Authorization headers.
     (
         re.compile(
@@ -99,6 +108,7 @@ _TRIGGERS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), False),
     (("xox",), False),
     (("AIza",), False),
+    (("://",), False),
     (("bearer", "basic"), True),
     (_NAMED_WORDS, True),
     (_NAMED_WORDS, True),

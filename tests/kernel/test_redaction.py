@@ -63,6 +63,23 @@ def test_key_value_pairs_and_headers(text, secret):
     assert REDACTED in out
 
 
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("postgresql+psycopg://app:s3cr3t-pw@127.0.0.1:5432/app", "postgresql+psycopg://app:"),
+        ("redis://:only-a-password@cache:6379/0", "@cache:6379/0"),
+        ("mysql://root:p%40ss$$w0rd@10.0.0.1/db?ssl=true", "@10.0.0.1/db?ssl=true"),
+        ("amqp://guest:rabbit-pw@rabbit//", "amqp://guest:"),
+    ],
+)
+def test_password_in_a_url_is_removed_the_rest_kept(url, kept):
+    out = redact(f"DATABASE_URL={url} failed")
+    password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    assert password not in out
+    assert f":{REDACTED}@" in out and kept in out and out.endswith(" failed")
+    assert redact(out) == out
+
+
 def test_aws_access_key_id():
     key_id = "AKIA" + "IOSFODNN7" + "EXAMPLE"
     assert redact(f"id={key_id} ok") == f"id={REDACTED} ok"
@@ -130,6 +147,11 @@ def test_registered_secret():
         "Ask the user; run the task-ant script.",
         "def create_access_token(data: dict, expires_delta: timedelta | None = None):",
         "Use {{ placeholders }} and `code` freely.",
+        'url = f"postgresql://{user}:{password}@{host}/{name}"',
+        "DATABASE_URL=postgresql://app:${DB_PASSWORD}@db/app",
+        "mysql://%(user)s:%(password)s@%(host)s/db",
+        "postgresql://user:<password>@host/db",
+        "sqlite:///./app.db, http://localhost:8000/api, https://user@example.com/x",
     ],
 )
 def test_ordinary_code_and_prose_kept(code):
