@@ -28,6 +28,7 @@ _EXPORTS = {
     "ReplayTransport": ".replay",
     "AppLoadError": ".live_check",
     "open_client": ".live_check",
+    "close_client": ".live_check",
     "resolve_model": ".models",
     "write_phr": ".phr",
     "write_adr": ".adr",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from .client import make_client as make_client
     from .contract import ExecutionContract as ExecutionContract
     from .live_check import AppLoadError as AppLoadError
+    from .live_check import close_client as close_client
     from .live_check import open_client as open_client
     from .result import RunResult as RunResult
     from .trajectory import load_trajectory as load_trajectory

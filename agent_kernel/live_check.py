@@ -52,13 +52,28 @@ def import_workspace_package(root: Path, *, package: str = PACKAGE) -> tuple[str
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
-    main = importlib.import_module(f"{name}.main")
-    factory = getattr(main, "create_app", None)
-    app = factory() if callable(factory) else getattr(main, "app", None)
-    if app is None:
-        raise AppLoadError(f"{package}/main.py defines neither create_app() nor app")
+    try:
+        spec.loader.exec_module(module)
+        main = importlib.import_module(f"{name}.main")
+        factory = getattr(main, "create_app", None)
+        app = factory() if callable(factory) else getattr(main, "app", None)
+        if app is None:
+            raise AppLoadError(f"{package}/main.py defines neither create_app() nor app")
+    except BaseException:
+        forget_package(name)
+        raise
     return name, app
+
+
+def forget_package(name: str) -> None:
+    """Drop a fresh import's modules from `sys.modules`, so nothing keeps that app alive.
+
+    Every load adds a whole copy of the app under a new name; without this, each live check
+    of a long session would stay in memory until the kernel exits.
+    """
+    prefix = name + "."
+    for key in [key for key in sys.modules if key == name or key.startswith(prefix)]:
+        sys.modules.pop(key, None)
 
 
 def run_with_timeout(func: Any, timeout: float, what: str) -> Any:
@@ -110,11 +125,23 @@ def _describe(exc: BaseException) -> str:
 
 
 def open_client(root: Path, *, timeout: float = 15.0, raise_server_exceptions: bool = True) -> Any:
-    """A started TestClient on a fresh import of the workspace app (close it when done)."""
+    """A started TestClient on a fresh import of the workspace app (`close_client` it when done)."""
     from fastapi.testclient import TestClient
 
     name, app = run_with_timeout(lambda: import_workspace_package(Path(root)), timeout, "importing")
     client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
     client.app_package = name  # where `Workbench.app_module` finds this app's own modules
-    run_with_timeout(client.__enter__, timeout, "starting up (lifespan)")
+    try:
+        run_with_timeout(client.__enter__, timeout, "starting up (lifespan)")
+    except AppLoadError:
+        forget_package(name)
+        raise
     return client
+
+
+def close_client(client: Any) -> None:
+    """Shut the app down (its lifespan's exit) and let its modules go."""
+    try:
+        client.__exit__(None, None, None)
+    finally:
+        forget_package(client.app_package)

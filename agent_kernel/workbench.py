@@ -236,9 +236,12 @@ class Workbench:
         return importlib.import_module(f"{self._client.app_package}.{name.strip('.')}")
 
     def close(self) -> None:
+        """Shut down the app behind the last `client()`; its modules are let go."""
         if self._client is not None:
+            from .live_check import close_client
+
             with contextlib.suppress(Exception):  # closing a broken app must not fail
-                self._client.__exit__(None, None, None)
+                close_client(self._client)
             self._client = None
 
     def diff(self) -> str:

@@ -83,7 +83,7 @@ def make_workspace(root: Path, extra_routers: int) -> Path:
 
 def one_check(root: Path, extra_routers: int) -> dict[str, float]:
     """Open a client on a fresh import, send ten requests, close; the parts in seconds."""
-    from agent_kernel.live_check import open_client
+    from agent_kernel.live_check import close_client, open_client
 
     started = time.perf_counter()
     client = open_client(root)
@@ -98,7 +98,7 @@ def one_check(root: Path, extra_routers: int) -> dict[str, float]:
             if response.status_code != 200:
                 raise RuntimeError(f"GET {path} answered {response.status_code}: {response.text}")
     finally:
-        client.__exit__(None, None, None)
+        close_client(client)
     finished = time.perf_counter()
     return {
         "total": finished - started,

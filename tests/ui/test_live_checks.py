@@ -3,8 +3,11 @@ process lives on."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,6 +117,30 @@ def test_the_client_reflects_the_latest_files(wb):
     assert second.get("/api/health").json()["status"] == "edited"
     assert second.get("/api/echo/hi").json() == {"echo": "hi"}
     assert first.app is not second.app
+
+
+def loaded_apps() -> set[str]:
+    return {name.split(".")[0] for name in sys.modules if name.startswith("_workbench_app_")}
+
+
+def test_a_replaced_or_broken_app_is_let_go(wb):
+    """Each load imports a whole copy of the app; a replaced or failed one leaves nothing."""
+    before = loaded_apps()
+    first = wb.client(timeout=TIMEOUT)
+    first_app = weakref.ref(first.app)
+    assert loaded_apps() - before == {first.app_package}
+    del first
+    second = wb.client(timeout=TIMEOUT)
+    assert loaded_apps() - before == {second.app_package}
+    gc.collect()
+    assert first_app() is None, "the replaced app is still alive"
+
+    break_app(wb, lambda src: src + "\nraise RuntimeError('broken at import')\n")
+    with pytest.raises(AppLoadError, match="broken at import"):
+        wb.client(timeout=TIMEOUT)
+    assert loaded_apps() == before
+    wb.close()
+    assert loaded_apps() == before
 
 
 def test_app_module_reaches_the_loaded_apps_own_modules(wb):
