@@ -7,6 +7,7 @@ PY               := $(VENV)/bin/python
 STAMP            := $(VENV)/.installed
 KERNEL_NAME      := fastapi-workbench
 KERNEL_DISPLAY   := FastAPI Workbench (.venv)
+KERNELSPEC       := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
 JUPYTER_PORT     ?= 8888
 JUPYTER_IP       ?= 127.0.0.1
@@ -21,19 +22,22 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # The workbench's own bytecode is compiled here, incrementally: an editable install leaves
 # it to the first import, which never caches it where PYTHONDONTWRITEBYTECODE is set (many
 # container images), so every kernel and CLI start would compile the package again.
-install: $(STAMP)
+install: $(STAMP) $(KERNELSPEC)
 	@$(PY) -m compileall -q agent_kernel
 
 $(PY):
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
 
-# The kernelspec goes into the venv itself (--sys-prefix) under its own name, so a
-# user-level `python3` kernelspec can never make the notebooks run elsewhere.
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 	touch $(STAMP)
+
+# The kernelspec goes into the venv itself under its own name, so a user-level `python3`
+# kernelspec can never make the notebooks run elsewhere; it loads the workbench's kernel
+# extensions, so it is written again whenever they change.
+$(KERNELSPEC): $(STAMP) agent_kernel/kernelspec.py agent_kernel/kernel_exit.py
+	$(PY) -m agent_kernel.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 
 lab: install
 	mkdir -p notebooks

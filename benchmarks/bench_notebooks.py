@@ -95,6 +95,7 @@ def execute(notebook: str, scratch: str) -> Execution:
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=EXECUTION_TIMEOUT,
+                request_save_on_cell_execute=False,  # as the notebook tests run them
             )
         except Exception as exc:  # a failed notebook is reported with its time, never hidden
             elapsed = time.perf_counter() - started

@@ -38,6 +38,7 @@ def main(names: list[str]) -> int:
                     kernel_name="fastapi-workbench",
                     cwd=str(notebook.parent),
                     progress_bar=False,
+                    request_save_on_cell_execute=False,  # one write, at the end
                 )
             except papermill.PapermillExecutionError as exc:
                 print(f"  FAILED: {exc.ename}: {exc.evalue}", flush=True)
