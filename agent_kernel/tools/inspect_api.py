@@ -207,9 +207,24 @@ def lookup(symbol: str) -> tuple[Any, Any]:
                 where = ".".join(parts[: depth - 1])
                 raise ToolError(
                     f"no such symbol {symbol!r}: {where} has no attribute {part!r}"
+                    + _dynamic_hint(obj)
                 ) from None
         obj = static.__func__ if isinstance(static, (staticmethod, classmethod)) else static
     return obj, static
+
+
+def _dynamic_hint(obj: Any) -> str:
+    """Why a name may still work at run time: its class makes attributes in `__getattr__`."""
+    if inspect.ismodule(obj):
+        return ""
+    for klass in inspect.getmro(type(obj)):  # attribute lookup on obj goes to its type
+        if "__getattr__" in vars(klass) and klass is not object:
+            return (
+                f" (its attributes are made at run time by {klass.__module__}."
+                f"{klass.__qualname__}.__getattr__, which is not run here; inspect the API "
+                "they stand for instead)"
+            )
+    return ""
 
 
 class InspectApiTool:

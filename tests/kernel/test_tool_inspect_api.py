@@ -143,6 +143,22 @@ def test_unknown_symbol_is_an_error(ctx, symbol, message):
     assert message in str(info.value)
 
 
+def test_a_name_made_at_run_time_is_explained_not_resolved(ctx):
+    """`pytest.mark.parametrize` exists only through MarkGenerator.__getattr__, never run here."""
+    with pytest.raises(ToolError, match="no such symbol") as info:
+        tool({"symbol": "pytest.mark.parametrize"}, ctx)
+    assert "MarkGenerator.__getattr__" in str(info.value)
+    assert "inspect the API they stand for" in str(info.value)
+    out = tool({"symbol": "pytest.Metafunc.parametrize"}, ctx)
+    assert "    ids: " in out  # the signature, laid out one parameter per line
+
+
+def test_a_missing_name_on_a_plain_class_gets_no_run_time_hint(ctx):
+    with pytest.raises(ToolError) as info:
+        tool({"symbol": "fastapi.FastAPI.no_such_method"}, ctx)
+    assert "__getattr__" not in str(info.value)
+
+
 @pytest.mark.parametrize("symbol", ["", "os; import this", "fastapi.FastAPI()", "../x", 3])
 def test_malformed_symbol_is_refused(ctx, symbol):
     with pytest.raises(ToolError, match="dotted path"):
