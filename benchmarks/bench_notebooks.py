@@ -71,7 +71,7 @@ def execute(notebook: str, scratch: str) -> Execution:
 
     The kernel inherits this process's environment, so it is set here, per notebook.
     """
-    import papermill
+    from agent_kernel.notebook_run import execute as execute_notebook
 
     source = Path(notebook)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=source.stem + "-") as tmp:
@@ -82,20 +82,16 @@ def execute(notebook: str, scratch: str) -> Execution:
         os.environ.update(env)
         started = time.perf_counter()
         try:
-            papermill.execute_notebook(
-                str(source),
-                str(root / source.name),
+            execute_notebook(
+                source,
+                root / source.name,
                 parameters={
                     "MODE": "auto",
                     "WORKSPACE": str(root / "ws"),
                     "HISTORY": str(history),
                 },
-                kernel_name=KERNEL,
-                cwd=str(NOTEBOOK_DIR),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=EXECUTION_TIMEOUT,
-                request_save_on_cell_execute=False,  # as the notebook tests run them
+                cwd=NOTEBOOK_DIR,
+                timeout=EXECUTION_TIMEOUT,
             )
         except Exception as exc:  # a failed notebook is reported with its time, never hidden
             elapsed = time.perf_counter() - started

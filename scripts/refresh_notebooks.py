@@ -12,6 +12,8 @@ from pathlib import Path
 
 import papermill
 
+from agent_kernel.notebook_run import execute
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -32,14 +34,7 @@ def main(names: list[str]) -> int:
             os.environ["WORKBENCH_HISTORY"] = history
             print(f"executing {notebook.name}", flush=True)
             try:
-                papermill.execute_notebook(
-                    str(notebook),
-                    str(notebook),
-                    kernel_name="fastapi-workbench",
-                    cwd=str(notebook.parent),
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,  # one write, at the end
-                )
+                execute(notebook, notebook, cwd=notebook.parent)
             except papermill.PapermillExecutionError as exc:
                 print(f"  FAILED: {exc.ename}: {exc.evalue}", flush=True)
                 failed.append(notebook.name)

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from .conftest import KERNEL
+from agent_kernel.notebook_run import execute
 
 
 @dataclass
@@ -22,18 +21,7 @@ class NotebookRun:
 def run_notebook(notebook: Path, output: Path, parameters: dict) -> NotebookRun:
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            execution_timeout=300,
-            # Written once at the end (or at the failing cell), not twice per cell: those
-            # saves cost a notebook of this size about 0.2 s and nobody watches them here.
-            request_save_on_cell_execute=False,
-        )
+        execute(notebook, output, parameters=parameters, cwd=notebook.parent, timeout=300)
     except PapermillExecutionError as exc:
         return NotebookRun(False, describe_failure(output, exc), output)
     return NotebookRun(True, "", output)
