@@ -7,7 +7,6 @@ trajectory is saved after every step.
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,6 +79,11 @@ class AgentLoop:
         self.system = system
         self.tools = {tool.name: tool for tool in tools}
         self.tool_defs = [tool.definition() for tool in tools]
+        # Sent with every request and never changed: the breakpoint on the last tool is set
+        # once here, on copies, not on a deep copy per request.
+        self._cached_tools = [dict(definition) for definition in self.tool_defs]
+        if self._cached_tools:
+            self._cached_tools[-1]["cache_control"] = CACHE
         self.ctx = ctx
         self.budget = budget
         self.trajectory = trajectory
@@ -187,14 +191,11 @@ class AgentLoop:
         return message
 
     def _request(self) -> dict[str, Any]:
-        tools = copy.deepcopy(self.tool_defs)
-        if tools:
-            tools[-1]["cache_control"] = CACHE
         return {
             "model": self.model,
             "max_tokens": self._max_tokens(),
             "system": [{"type": "text", "text": self.system, "cache_control": CACHE}],
-            "tools": tools,
+            "tools": self._cached_tools,
             "messages": with_moving_breakpoint(self.messages),
         }
 
@@ -339,11 +340,11 @@ def with_moving_breakpoint(messages: list[dict[str, Any]]) -> list[dict[str, Any
     if not messages:
         return []
     out = list(messages[:-1])
-    last = copy.deepcopy(messages[-1])
+    last = dict(messages[-1])  # copies down to the one block that changes
     content = last["content"]
     if isinstance(content, str):
         last["content"] = [{"type": "text", "text": content, "cache_control": CACHE}]
     elif content:
-        content[-1]["cache_control"] = CACHE
+        last["content"] = [*content[:-1], {**content[-1], "cache_control": CACHE}]
     out.append(last)
     return out
