@@ -43,6 +43,21 @@ def test_the_last_info_and_a_replaced_message_win(trajectory):
     assert document["info"]["status"] == "ok"
 
 
+def test_a_save_writes_a_replaced_middle_message_and_the_new_ones_only(trajectory):
+    for word in ("one", "two", "three"):
+        trajectory.messages.append({"role": "user", "content": word})
+    trajectory.step("prompt")
+    before = trajectory.path.read_text(encoding="utf-8")
+    trajectory.messages[1] = {"role": "assistant", "content": "TWO"}
+    trajectory.messages.append({"role": "user", "content": "four"})
+    trajectory.save()
+
+    added = trajectory.path.read_text(encoding="utf-8").removeprefix(before).splitlines()
+    assert len(added) == 2  # the replaced message and the new one, nothing else again
+    document = load_trajectory(trajectory.path)
+    assert [m["content"] for m in document["messages"]] == ["one", "TWO", "three", "four"]
+
+
 def test_a_torn_last_line_is_skipped_and_a_broken_middle_line_is_an_error(trajectory):
     trajectory.step("prompt")
     trajectory.step("turn")
