@@ -20,9 +20,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_kernel.kernelspec import DEFAULT_NAME
+
 from .common import REPO, BenchResult, median, offline_env, ratio, seconds
 
-KERNEL = "fastapi-workbench"
+KERNEL = DEFAULT_NAME  # the workbench's kernelspec
 NOTEBOOK_DIR = REPO / "notebooks"
 # The stack every lesson's kernel loads: the SDK, the widgets, and what the sandbox app and
 # its live check import (FastAPI with its TestClient, SQLAlchemy's ORM, pydantic-settings).

@@ -218,7 +218,7 @@ def _dynamic_hint(obj: Any) -> str:
     if inspect.ismodule(obj):
         return ""
     for klass in inspect.getmro(type(obj)):  # attribute lookup on obj goes to its type
-        if "__getattr__" in vars(klass) and klass is not object:
+        if "__getattr__" in vars(klass):
             return (
                 f" (its attributes are made at run time by {klass.__module__}."
                 f"{klass.__qualname__}.__getattr__, which is not run here; inspect the API "

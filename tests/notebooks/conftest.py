@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from agent_kernel.kernelspec import DEFAULT_NAME
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO / "notebooks"
 ARTIFACTS = REPO / "artifacts" / "notebooks"
-KERNEL = "fastapi-workbench"
+KERNEL = DEFAULT_NAME  # the workbench's kernelspec
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 CAPABILITY_NOTEBOOKS = [nb for nb in NOTEBOOKS if nb.name[:2] not in ("00", "13")]
 

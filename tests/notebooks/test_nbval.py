@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import NOTEBOOK_DIR, NOTEBOOKS, offline_env
+from .conftest import KERNEL, NOTEBOOK_DIR, NOTEBOOKS, offline_env
 
 pytestmark = pytest.mark.notebook
 SANITIZE = NOTEBOOK_DIR / "nbval_sanitize.cfg"
@@ -45,7 +45,7 @@ def _nbval(notebook, tmp_path) -> subprocess.CompletedProcess:
             "--nbval-sanitize-with",
             str(SANITIZE),
             "--nbval-kernel-name",
-            "fastapi-workbench",
+            KERNEL,
             "--nbval-cell-timeout",
             "300",
             str(notebook),
