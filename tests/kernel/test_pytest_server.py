@@ -66,6 +66,26 @@ def test_runs_are_forked_from_one_warm_server(workspace, tmp_path, warm):
     assert b"agent_kernel.pytest_server" in Path(f"/proc/{first}/cmdline").read_bytes()
 
 
+def test_a_run_stays_on_one_cpu_unless_told_otherwise(workspace, tmp_path, warm, monkeypatch):
+    """Its threads share one CPU (TestClient's thread hops are cheaper there); 0 lifts it."""
+    available = os.sched_getaffinity(0)
+    out = tmp_path / "cpus.txt"
+    (workspace.root / "tests/test_affinity.py").write_text(
+        "import os\n\n"
+        "def test_affinity():\n"
+        f"    open({str(out)!r}, 'w').write(' '.join(map(str, os.sched_getaffinity(0))))\n"
+    )
+
+    def cpus_of_a_run() -> set[int]:
+        assert run_pytest(workspace, "tests/test_affinity.py").passed
+        return {int(cpu) for cpu in out.read_text().split()}
+
+    pinned = cpus_of_a_run()
+    assert len(pinned) == 1 and pinned <= available
+    monkeypatch.setenv(pytest_server.PIN_ENV, "0")
+    assert cpus_of_a_run() == available
+
+
 def test_other_processes_share_the_server(workspace, tmp_path, warm):
     mine = parent_of_run(workspace, tmp_path)
     out = tmp_path / "other.txt"
