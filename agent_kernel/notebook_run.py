@@ -30,8 +30,6 @@ def execute(
     parameters: dict[str, Any] | None = None,
     cwd: Path | str | None = None,
     timeout: float | None = None,
-    log_output: bool = False,
-    kernel_name: str = KERNEL,
 ) -> Any:
     """papermill.execute_notebook with the choices above; returns the executed notebook.
 
@@ -48,10 +46,9 @@ def execute(
             str(notebook),
             str(output),
             parameters=parameters or {},
-            kernel_name=kernel_name,
+            kernel_name=KERNEL,
             cwd=str(cwd) if cwd is not None else None,
             progress_bar=False,
-            log_output=log_output,
             execution_timeout=timeout,
             request_save_on_cell_execute=False,
             config=transport,

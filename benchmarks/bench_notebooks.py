@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_kernel.kernelspec import DEFAULT_NAME
+from agent_kernel.notebook_run import execute as execute_notebook
 
 from .common import REPO, BenchResult, median, offline_env, ratio, seconds
 
@@ -73,8 +74,6 @@ def execute(notebook: str, scratch: str) -> Execution:
 
     The kernel inherits this process's environment, so it is set here, per notebook.
     """
-    from agent_kernel.notebook_run import execute as execute_notebook
-
     source = Path(notebook)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=source.stem + "-") as tmp:
         root = Path(tmp)
