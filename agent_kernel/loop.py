@@ -2,7 +2,8 @@
 
 Readable in one sitting on purpose. Nothing the model or a tool does escapes as a traceback:
 tool failures become `is_error` results, API faults end the run with one clear line, and the
-trajectory is saved after every step.
+trajectory is saved after every step: a tool's step at the latest just before the next tool or
+request, so that nothing which can hang or fail runs with an unsaved step behind it.
 """
 
 from __future__ import annotations
@@ -214,6 +215,8 @@ class AgentLoop:
                 continue
             if self.stop_event.is_set():
                 raise RunStopped
+            if results:  # the previous tool's step reaches the disk before this tool runs
+                self.trajectory.save()
             output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
             results.append(
                 {
@@ -250,8 +253,14 @@ class AgentLoop:
             ToolTraceEntry(self.outcome.turns, name, tool_input, output, is_error, duration)
         )
         broadcast(self.observers, ToolFinished(tool_use_id, name, output, is_error, duration))
-        self.trajectory.step(
-            "tool", name=name, input=tool_input, is_error=is_error, output=output[:4000]
+        # Saved with the next step (before the next tool or the next request); the input and
+        # the output are in the messages, under the same tool_use_id.
+        self.trajectory.record(
+            "tool",
+            tool_use_id=tool_use_id,
+            name=name,
+            is_error=is_error,
+            seconds=round(duration, 3),
         )
         return output, is_error, duration
 

@@ -9,10 +9,11 @@ stays verbatim.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -120,6 +121,8 @@ _ANY_WORD = re.compile(
     "|".join(sorted({re.escape(word.lower()) for words, _ in _TRIGGERS for word in words}))
 )
 _SHORT_TEXT = 512
+# The same words plus those of a secret name (_SECRET_NAME_RE), for a whole JSON document.
+_ANY_WORD_OR_NAME = re.compile(f"{_ANY_WORD.pattern}|authorization|cookie")
 
 
 def register_secret(value: str) -> None:
@@ -237,3 +240,23 @@ def _redact_obj(obj: Any, values: list[str], memo: dict[str, str] | None) -> Any
     if isinstance(obj, tuple):
         return tuple(_redact_obj(item, values, memo) for item in obj)
     return obj
+
+
+def json_may_hold_secrets(json_text: str, values: Sequence[str]) -> bool:
+    """Whether redacting the document behind `json_text` could change it; False is a proof.
+
+    `json_text` is a `json.dumps(..., ensure_ascii=False)` dump. JSON escapes only quotes,
+    backslashes and control characters, and no trigger word or secret name holds one, so a
+    word in any string or key is in the dump as it is; a literal secret is looked for in its
+    escaped form. One pass over the dump costs a fraction of `redact_obj`'s walk of every
+    node, and most of what a trajectory records (tool calls, their output) holds no such word.
+    """
+    for value in values:
+        if _json_escaped(value) in json_text:
+            return True
+    return _ANY_WORD_OR_NAME.search(json_text.lower()) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _json_escaped(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]

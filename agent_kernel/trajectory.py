@@ -3,8 +3,9 @@
 Saved as JSON lines, one record per message, step or info update, appended as the run
 goes: a step costs one short write however long the run already is, and a crash mid-write
 loses at most the torn last line, which `load_trajectory` skips. Everything is redacted
-before it reaches the disk; when a new secret becomes known, the file is rewritten whole
-(atomically) so that earlier lines are redacted with it too.
+before it reaches the disk (a record is walked for secrets only when its JSON text could hold
+one); when a new secret becomes known, the file is rewritten whole (atomically) so that earlier
+lines are redacted with it too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .redaction import redact_obj, secret_values
+from .redaction import json_may_hold_secrets, redact_obj, secret_values
 
 SUFFIX = ".jsonl"
 
@@ -36,8 +37,13 @@ class Trajectory:
         self._out: TextIO | None = None  # kept open between steps: opening costs more than writing
 
     def step(self, kind: str, **data: Any) -> None:
-        self.steps.append({"kind": kind, "t": round(time.time() - self.started, 3), **data})
+        """Record a step and save it."""
+        self.record(kind, **data)
         self.save()
+
+    def record(self, kind: str, **data: Any) -> None:
+        """Record a step for the next save: for a caller that saves before anything can fail."""
+        self.steps.append({"kind": kind, "t": round(time.time() - self.started, 3), **data})
 
     def save(self) -> Path:
         values = secret_values()
@@ -74,9 +80,7 @@ class Trajectory:
         lines = []
         if self.info != self._info_written:
             self._info_written = dict(self.info)
-            lines.append(
-                _line({"record": "info", "data": redact_obj(self.info, values, self._memo)})
-            )
+            lines.append(self._line({"record": "info", "data": self.info}, values))
         for record, items in (("message", self.messages), ("step", self.steps)):
             written = self._written[record]
             for index, item in enumerate(items):
@@ -86,13 +90,17 @@ class Trajectory:
                     written[index] = item
                 else:
                     written.append(item)
-                data = redact_obj(item, values, self._memo)
-                lines.append(_line({"record": record, "index": index, "data": data}))
+                lines.append(self._line({"record": record, "index": index, "data": item}, values))
         return lines
 
-
-def _line(record: dict[str, Any]) -> str:
-    return json.dumps(record, default=str) + "\n"
+    def _line(self, record: dict[str, Any], values: list[str]) -> str:
+        """The record as one JSON line, redacted: walked only when a secret could be in it."""
+        text = json.dumps(record, default=str)
+        probe = text if "\\u" not in text else json.dumps(record, default=str, ensure_ascii=False)
+        if json_may_hold_secrets(probe, values):
+            redacted = {**record, "data": redact_obj(record["data"], values, self._memo)}
+            text = json.dumps(redacted, default=str)
+        return text + "\n"
 
 
 def load_trajectory(path: Path | str) -> dict[str, Any]:

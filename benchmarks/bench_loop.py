@@ -140,6 +140,9 @@ class _Unsaved:
     def step(self, kind: str, **data: Any) -> None:
         pass
 
+    def record(self, kind: str, **data: Any) -> None:
+        pass
+
     def save(self) -> Path:
         return self.path
 

@@ -159,6 +159,56 @@ def test_the_reminder_is_announced(replay_run, script, kit):
     assert any("reminding" in n for n in notices)
 
 
+def test_a_tool_step_is_on_disk_before_the_next_tool_runs(replay_run, script, kit, workspace):
+    finished = 0
+    on_disk: list[tuple[int, int]] = []  # (tools finished, tool steps in the file) per call
+
+    def watch(event):
+        nonlocal finished
+        if isinstance(event, ToolFinished):
+            finished += 1
+        elif isinstance(event, ToolCalled):
+            [path] = (workspace.root / ".workbench" / "trajectories").glob("*.jsonl")
+            steps = load_trajectory(path)["steps"]
+            on_disk.append((finished, sum(step["kind"] == "tool" for step in steps)))
+
+    result = replay_run(script(kit.ping_turns()), observers=[watch])
+
+    assert result.status == "ok", result.reason
+    assert len(on_disk) == 6  # one view, four edits in one turn, the submission
+    assert all(done == saved for done, saved in on_disk), on_disk
+
+
+def test_a_tool_step_points_at_its_call_and_result_instead_of_copying_them(
+    replay_run, script, kit
+):
+    result = replay_run(script(kit.ping_turns()))
+    document = load_trajectory(result.trajectory_path)
+
+    calls = {
+        block["id"]: block
+        for message in document["messages"]
+        if message["role"] == "assistant"
+        for block in message["content"]
+        if block["type"] == "tool_use"
+    }
+    results = {
+        block["tool_use_id"]: block
+        for message in document["messages"]
+        if message["role"] == "user" and isinstance(message["content"], list)
+        for block in message["content"]
+        if block["type"] == "tool_result"
+    }
+    steps = [step for step in document["steps"] if step["kind"] == "tool"]
+    assert len(steps) == 6
+    for step in steps:
+        assert calls[step["tool_use_id"]]["name"] == step["name"]
+        assert step["tool_use_id"] in results
+        assert step["is_error"] is results[step["tool_use_id"]].get("is_error", False)
+        assert "output" not in step and "input" not in step
+        assert step["seconds"] >= 0
+
+
 def test_trajectory_is_saved_after_every_step(replay_run, script, kit, workspace):
     seen: list[int] = []
 

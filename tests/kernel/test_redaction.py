@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
@@ -11,9 +12,11 @@ from agent_kernel.redaction import (
     REDACTED,
     clear_registered_secrets,
     is_secret_name,
+    json_may_hold_secrets,
     redact,
     redact_obj,
     register_secret,
+    secret_values,
 )
 
 
@@ -198,3 +201,56 @@ def test_long_text_keeps_everything_else():
     out = redact(filler + key + "\n" + filler)
     assert out == filler + REDACTED + "\n" + filler
     assert not re.search(r"sk-ant-", out)
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"content": f"export KEY_USED={'sk-ant-' + 'api03-' + 'x' * 40}"},
+        ["see", {"text": "Authorization: Bearer abc123def456ghi789"}],
+        {"headers": {"x-api-key": "short"}},  # the value goes whole under a secret name
+        {"Cookie": "session=1"},
+        {"url": "postgresql+psycopg://app:s3cr3t-pw@127.0.0.1:5432/app"},
+        {"jwt": "eyJ" + "hbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.dBjftJeZ4CVPmB92K27uhbUJU1p"},
+        {"pem": "-----BEGIN PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n"},
+        {"id": "AKIA" + "IOSFODNN7" + "EXAMPLE"},
+        {"note": "to\u212aen=abcd1234efgh5678"},  # KELVIN SIGN: lower-cased, it is a "k"
+    ],
+)
+def test_json_check_finds_every_document_redaction_would_change(obj):
+    assert redact_obj(obj) != obj  # the examples do hold something to redact
+    assert json_may_hold_secrets(_dump(obj), secret_values())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain-value-" + "0123",
+        'with "quotes" and \\ backslash',
+        "with\nnewline-and-tab\t",
+        "ünïcödé-wert-42",
+    ],
+)
+def test_json_check_finds_a_literal_secret_in_its_escaped_form(value):
+    register_secret(value)
+    document = {"content": [{"type": "text", "text": f"use {value} here"}]}
+    assert redact_obj(document) != document
+    assert json_may_hold_secrets(_dump(document), secret_values())
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"role": "assistant", "content": [{"type": "tool_use", "name": "echo", "input": {}}]},
+        {"text": "lorem ipsum dolor sit amet " * 200},
+        {"kind": "tool", "name": "edit_file", "is_error": False, "seconds": 0.012},
+        {"text": "naïve café — déjà vu"},
+    ],
+)
+def test_json_check_passes_documents_with_nothing_to_redact(obj):
+    assert not json_may_hold_secrets(_dump(obj), secret_values())
+    assert redact_obj(obj) == obj

@@ -88,3 +88,27 @@ def test_a_secret_learnt_mid_run_is_redacted_in_earlier_lines_too(trajectory):
     assert secret not in text
     assert load_trajectory(trajectory.path)["messages"][0]["content"] == "use [REDACTED]"
     assert [s["kind"] for s in load_trajectory(trajectory.path)["steps"]] == ["prompt", "turn"]
+
+
+def test_text_that_redaction_must_see_through_is_redacted_on_disk(trajectory):
+    kelvin_key = "to\u212aen=abcd1234efgh5678"  # KELVIN SIGN: lower-cased, it is a "k"
+    trajectory.messages.append({"role": "user", "content": f"naïve café; {kelvin_key}"})
+    trajectory.step("prompt")
+
+    text = trajectory.path.read_text(encoding="utf-8")
+    assert "abcd1234efgh5678" not in text
+    message = load_trajectory(trajectory.path)["messages"][0]["content"]
+    assert message == "naïve café; to\u212aen=[REDACTED]"
+
+
+def test_text_with_nothing_secret_is_written_exactly(trajectory):
+    content = [
+        {"type": "text", "text": "déjà vu — lorem ipsum"},
+        {"type": "text", "text": "x\udcff"},
+    ]
+    trajectory.messages.append({"role": "assistant", "content": content})
+    trajectory.step("turn", n=1)
+
+    assert load_trajectory(trajectory.path)["messages"] == [
+        {"role": "assistant", "content": content}
+    ]
