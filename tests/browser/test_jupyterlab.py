@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -117,6 +118,7 @@ class Lab:
     token: str
     root: Path
     log: Path
+    runtime: Path  # the server's runtime folder: connection files, and the kernels' sockets
 
 
 @pytest.fixture
@@ -126,6 +128,10 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     shutil.copy(HERE / "hello.yaml", root / "hello.yaml")
     write_notebook(root)
     jupyter = tmp_path / "jupyter"
+    # The kernel talks to the server over Unix sockets beside its connection file, so that no
+    # kernel started elsewhere at the same moment can take its ports first. A socket path
+    # must stay under about 100 characters, which tmp_path does not promise.
+    runtime = Path(tempfile.mkdtemp(prefix="jr-"))
     write_kernelspec(jupyter / "path")
     write_lab_settings(jupyter / "config")
     env = {
@@ -137,7 +143,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         JUPYTER_PATH=str(jupyter / "path"),
         JUPYTER_CONFIG_DIR=str(jupyter / "config"),
         JUPYTER_DATA_DIR=str(jupyter / "data"),
-        JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
+        JUPYTER_RUNTIME_DIR=str(runtime),
         IPYTHONDIR=str(jupyter / "ipython"),
         WORKBENCH_HISTORY=str(root / "history"),
     )
@@ -152,6 +158,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
         f"--LabApp.workspaces_dir={jupyter / 'workspaces'}",
+        "--KernelManager.transport=ipc",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -168,9 +175,10 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_server(base, token, server, log)
-        yield Lab(base, token, root, log)
+        yield Lab(base, token, root, log, runtime)
     finally:
         stop(server)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def wait_for_server(base: str, token: str, server: subprocess.Popen, log: Path) -> None:
@@ -213,6 +221,7 @@ def test_panel_and_replay_run_in_jupyterlab(lab: Lab) -> None:
             # indicator says idle earlier, before a kernel is attached)
             idle = page.get_by_text(f"{KERNEL_NAME} | Idle", exact=True)
             expect(idle).to_be_visible(timeout=90_000)
+            assert list(lab.runtime.glob("kernel-*-ipc-*")), "the kernel is not on Unix sockets"
 
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
