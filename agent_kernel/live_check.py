@@ -18,6 +18,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from . import source_only
+
 PACKAGE = "sandbox_app"
 _counter = itertools.count(1)
 
@@ -46,8 +48,12 @@ def import_workspace_package(root: Path, *, package: str = PACKAGE) -> tuple[str
     if not init.is_file():
         raise AppLoadError(f"no package at {package_dir} (missing __init__.py)")
     name = fresh_module_name(Path(root))
+    source_only.install(root)  # the latest files, never a .pyc an edit in the same second outdated
     spec = importlib.util.spec_from_file_location(
-        name, init, submodule_search_locations=[str(package_dir)]
+        name,
+        init,
+        loader=source_only.SourceOnlyLoader(name, str(init)),
+        submodule_search_locations=[str(package_dir)],
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import warmup
+from . import source_only, warmup
 from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
@@ -146,6 +146,7 @@ def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) ->
         # As `python -m pytest` run in cwd with PYTHONPATH: cwd first, then the given paths.
         sys.path[:1] = [request["cwd"], *request["path"]]
         sys.dont_write_bytecode = True
+        source_only.install(request["cwd"])  # never a .pyc that an edit in the same second outdated
         import pytest
 
         code = int(pytest.main([*filters, *request["argv"]]))
@@ -515,7 +516,7 @@ def run_pytest_process(
     if WARM.usable:
         with contextlib.suppress(ServerError):
             return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel)
-    command = [sys.executable, "-m", "pytest", *argv]
+    command = [sys.executable, "-m", "agent_kernel.source_only", *argv]  # pytest, see there
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
 
 

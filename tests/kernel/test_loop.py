@@ -179,9 +179,7 @@ def test_a_tool_step_is_on_disk_before_the_next_tool_runs(replay_run, script, ki
     assert all(done == saved for done, saved in on_disk), on_disk
 
 
-def test_a_tool_step_points_at_its_call_and_result_instead_of_copying_them(
-    replay_run, script, kit
-):
+def test_a_tool_step_points_at_its_call_and_result_instead_of_copying_them(replay_run, script, kit):
     result = replay_run(script(kit.ping_turns()))
     document = load_trajectory(result.trajectory_path)
 
