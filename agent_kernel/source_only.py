@@ -62,8 +62,9 @@ def _under(path: str, root: str) -> bool:
 def install(root: Path | str) -> None:
     """From now on in this process, modules under `root` are compiled from source."""
     real = os.path.realpath(root)
-    if not any(isinstance(hook, _WorkspaceHook) and hook.root == real for hook in sys.path_hooks):
-        sys.path_hooks.insert(0, _WorkspaceHook(real))
+    if any(isinstance(hook, _WorkspaceHook) and hook.root == real for hook in sys.path_hooks):
+        return  # every finder cached for that root since then is the hook's own
+    sys.path_hooks.insert(0, _WorkspaceHook(real))
     # Directories already looked at keep their finders in this cache: forget those under root.
     for path in list(sys.path_importer_cache):
         if isinstance(path, str) and _under(os.path.realpath(path or os.getcwd()), real):
