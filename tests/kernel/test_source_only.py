@@ -108,3 +108,20 @@ def test_a_live_check_writes_no_pyc_a_later_run_could_trust(workspace, monkeypat
     forget_package(name)
 
     assert not list(workspace.root.rglob("*.pyc"))
+
+
+def test_only_code_under_the_workspace_is_compiled_from_source(workspace, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    cache_then_edit_in_the_same_second(outside / "lib_status.py", ROUTE_V1, ROUTE_V2)
+    code = (
+        "import sys\n"
+        "from agent_kernel import source_only\n"
+        f"source_only.install({str(workspace.root)!r})\n"
+        f"sys.path.insert(0, {str(outside)!r})\n"
+        "import lib_status\n"
+        "print(lib_status.STATUS)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert done.stdout.strip() == "200", done.stderr  # Python's own caching, as everywhere else
