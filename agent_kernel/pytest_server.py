@@ -69,7 +69,18 @@ PRELOAD = (
     "httpcore",  # httpx imports its transport lazily, on the first client
     "jwt",
     "pwdlib",
+    "pwdlib.hashers.argon2",  # and argon2's CFFI bindings: the hasher pwdlib recommends
     "anyio",
+    "sqlite3",  # the driver, imported on a test database's first connection
+    # What every run imported for itself: pytest's debugging plugin (pdb, readline), its
+    # argument completion, xdist's hook specs, FastAPI's run-time telemetry module.
+    "pdb",
+    "readline",
+    "getpass",
+    "_pytest._argcomplete",
+    "encodings.unicode_escape",
+    "xdist.newhooks",
+    "fastapi.telemetry._runtime",
 )
 # Plugins the workbench's own environment has but app tests never use.
 SKIPPED_PLUGINS = ("nbval",)
