@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from benchmarks import bench_live_check, bench_loop, bench_startup
 
 
@@ -77,3 +79,13 @@ def test_a_failed_notebook_is_described_on_one_plain_line():
 
     assert describe(error) == "NameError: name 'y' is not defined (cell [4])"
     assert describe(RuntimeError("kernel\ndied")) == "RuntimeError: kernel died"
+
+
+def test_the_serial_ratio_is_the_median_of_the_rounds_own_ratios():
+    from benchmarks.bench_notebooks import paired_ratio
+
+    reals, floors = [11.0, 12.0, 30.0], [10.0, 6.0, 8.0]  # rounds: 1.1x, 2.0x, 3.75x
+
+    assert paired_ratio(reals, floors) == 2.0  # the ratio of the medians would say 1.5x
+    with pytest.raises(ValueError):
+        paired_ratio([1.0, 2.0], [1.0])
