@@ -96,6 +96,8 @@ class Trajectory:
     def _line(self, record: dict[str, Any], values: list[str]) -> str:
         """The record as one JSON line, redacted: walked only when a secret could be in it."""
         text = json.dumps(record, default=str)
+        # Without a \u escape the ASCII dump is the unescaped dump the check reads; with one,
+        # the check needs the characters themselves (a KELVIN SIGN lower-cases to "k").
         probe = text if "\\u" not in text else json.dumps(record, default=str, ensure_ascii=False)
         if json_may_hold_secrets(probe, values):
             redacted = {**record, "data": redact_obj(record["data"], values, self._memo)}
