@@ -36,8 +36,8 @@ $(STAMP): pyproject.toml | $(PY)
 # The kernelspec goes into the venv itself under its own name, so a user-level `python3`
 # kernelspec can never make the notebooks run elsewhere; it loads the workbench's kernel
 # extensions, so it is written again whenever they change.
-$(KERNELSPEC): $(STAMP) agent_kernel/kernelspec.py agent_kernel/kernel_exit.py
-	$(PY) -m agent_kernel.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
+$(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py
+	$(PY) -m agent_kernel.notebook.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 
 lab: install
 	mkdir -p notebooks

@@ -13,47 +13,47 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Workbench": ".workbench",
-    "RunResult": ".result",
-    "Budget": ".budget",
+    "RunResult": ".agent.result",
+    "Budget": ".agent.budget",
     "ExecutionContract": ".contract",
-    "AgentDefinition": ".agent_definition",
-    "load_agent": ".agent_definition",
-    "Workspace": ".workspace",
-    "make_client": ".client",
-    "ModeError": ".client",
-    "run_agent": ".runner",
-    "load_cassette": ".cassette",
-    "CassetteError": ".cassette",
-    "CassetteMismatch": ".replay",
-    "ReplayTransport": ".replay",
-    "AppLoadError": ".live_check",
-    "open_client": ".live_check",
-    "close_client": ".live_check",
-    "resolve_model": ".models",
-    "write_phr": ".phr",
-    "write_adr": ".adr",
-    "redact": ".redaction",
-    "load_trajectory": ".trajectory",
+    "AgentDefinition": ".agent.definition",
+    "load_agent": ".agent.definition",
+    "Workspace": ".project.workspace",
+    "make_client": ".api.client",
+    "ModeError": ".api.client",
+    "run_agent": ".agent.runner",
+    "load_cassette": ".api.cassette",
+    "CassetteError": ".api.cassette",
+    "CassetteMismatch": ".api.replay",
+    "ReplayTransport": ".api.replay",
+    "AppLoadError": ".project.live_check",
+    "open_client": ".project.live_check",
+    "close_client": ".project.live_check",
+    "resolve_model": ".agent.models",
+    "write_phr": ".history.phr",
+    "write_adr": ".history.adr",
+    "redact": ".history.redaction",
+    "load_trajectory": ".agent.trajectory",
 }
 
 __all__ = [*sorted(_EXPORTS), "load_ipython_extension"]
 
 if TYPE_CHECKING:
-    from .agent_definition import AgentDefinition as AgentDefinition
-    from .agent_definition import load_agent as load_agent
-    from .budget import Budget as Budget
-    from .cassette import CassetteError as CassetteError
-    from .cassette import load_cassette as load_cassette
-    from .client import ModeError as ModeError
-    from .client import make_client as make_client
+    from .agent.budget import Budget as Budget
+    from .agent.definition import AgentDefinition as AgentDefinition
+    from .agent.definition import load_agent as load_agent
+    from .agent.result import RunResult as RunResult
+    from .agent.trajectory import load_trajectory as load_trajectory
+    from .api.cassette import CassetteError as CassetteError
+    from .api.cassette import load_cassette as load_cassette
+    from .api.client import ModeError as ModeError
+    from .api.client import make_client as make_client
     from .contract import ExecutionContract as ExecutionContract
-    from .live_check import AppLoadError as AppLoadError
-    from .live_check import close_client as close_client
-    from .live_check import open_client as open_client
-    from .result import RunResult as RunResult
-    from .trajectory import load_trajectory as load_trajectory
+    from .project.live_check import AppLoadError as AppLoadError
+    from .project.live_check import close_client as close_client
+    from .project.live_check import open_client as open_client
+    from .project.workspace import Workspace as Workspace
     from .workbench import Workbench as Workbench
-    from .workspace import Workspace as Workspace
 
 
 def __getattr__(name: str) -> Any:
@@ -67,6 +67,6 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext agent_kernel` registers the `%%agent` cell magic."""
-    from .magic import register as register
+    from .notebook.magic import register as register
 
     register(ipython)

@@ -15,18 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import warmup
-from .agent_definition import AgentDefinition, load_agent
-from .budget import Budget
-from .client import ClientHandle, make_client
-from .events import Observer
-from .pytest_server import prestart as prestart_pytest
-from .result import RunResult
+from .agent.budget import Budget
+from .agent.definition import AgentDefinition, load_agent
+from .agent.events import Observer
+from .agent.result import RunResult
+from .api.client import ClientHandle, make_client
+from .project import warmup
+from .project.pytest_server import prestart as prestart_pytest
+from .project.workspace import Workspace
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
 from .tools.run_tests import TestRun, run_pytest_args
-from .workspace import Workspace
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ class Workbench:
         prestart_pytest()  # the first test run finds pytest and the app stack imported
         warmup.enable()  # and this kernel imports the stack while it waits for test runs
         self.handle: ClientHandle | None = None
-        from .display import install_result_reprs
+        from .notebook.display import install_result_reprs
 
         install_result_reprs()
 
@@ -91,7 +91,7 @@ class Workbench:
     @property
     def mode_label(self) -> str:
         """What a run would be now: live, or a replay of a scripted or recorded session."""
-        from .display import describe_mode
+        from .notebook.display import describe_mode
 
         if self.handle is not None:
             return self.handle.label
@@ -174,14 +174,14 @@ class Workbench:
         observers: list[Observer] | None,
         answer: AnswerProvider | None,
     ) -> RunResult:
-        from .runner import run_agent
+        from .agent.runner import run_agent
 
         self.stop_event.clear()
         handle = self.connect()
         shown = list(observers or [])
         renderer = None
         if self.display and observers is None:
-            from .display import live_renderer
+            from .notebook.display import live_renderer
 
             renderer = live_renderer(self)
             shown.append(renderer)
@@ -207,7 +207,7 @@ class Workbench:
 
     def panel(self, **options: Any) -> Any:
         """The ipywidgets panel: prompt, mode, Run/Stop, streamed output, result tabs."""
-        from .panel import Panel
+        from .notebook.panel import Panel
 
         return Panel(self, **options).widget
 
@@ -215,7 +215,7 @@ class Workbench:
 
     def client(self, *, timeout: float = 15.0, raise_server_exceptions: bool = True) -> Any:
         """A TestClient on a fresh import of the workspace app (the latest files)."""
-        from .live_check import open_client
+        from .project.live_check import open_client
 
         self.close()
         self._client = open_client(
@@ -238,7 +238,7 @@ class Workbench:
     def close(self) -> None:
         """Shut down the app behind the last `client()`; its modules are let go."""
         if self._client is not None:
-            from .live_check import close_client
+            from .project.live_check import close_client
 
             with contextlib.suppress(Exception):  # closing a broken app must not fail
                 close_client(self._client)
@@ -279,13 +279,13 @@ class Workbench:
     # -- history ----------------------------------------------------------------------------
 
     def history(self) -> Any:
-        from .history_view import HistoryTable
+        from .notebook.history_view import HistoryTable
 
         return HistoryTable.scan(self.history_dir)
 
     def create_adr(self, title: str | None = None, *, context: str = "") -> Path:
         """Write an ADR for a significant decision of the last run (only when asked)."""
-        from .adr import AdrDraft, draft_from_decision, write_adr
+        from .history.adr import AdrDraft, draft_from_decision, write_adr
 
         contract = self.last_result.contract if self.last_result else None
         decisions = contract.significant_decisions() if contract else []

@@ -83,7 +83,7 @@ def make_workspace(root: Path, extra_routers: int) -> Path:
 
 def one_check(root: Path, extra_routers: int) -> dict[str, float]:
     """Open a client on a fresh import, send ten requests, close; the parts in seconds."""
-    from agent_kernel.live_check import close_client, open_client
+    from agent_kernel.project.live_check import close_client, open_client
 
     started = time.perf_counter()
     client = open_client(root)

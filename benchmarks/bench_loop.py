@@ -2,7 +2,7 @@
 
 Both sides talk to a real `anthropic.Anthropic` client whose `httpx2` transport is the
 workbench's `ReplayTransport`, both stream, and both call the same cheap tool. A is
-`agent_kernel.loop.AgentLoop` (with its trajectory saved after every step, as in a real run);
+`agent_kernel.agent.loop.AgentLoop` (with its trajectory saved after every step, as in a real run);
 B is `client.beta.messages.tool_runner(stream=True)`. The session is N tool turns and one
 closing turn: the loop closes with a contract tool (its only way to finish cleanly), the SDK
 runner with a plain answer; each side makes N + 1 requests.
@@ -56,9 +56,9 @@ def replay_client(data: dict[str, Any]) -> tuple[Any, Any]:
     import anthropic
     import httpx2
 
-    from agent_kernel.cassette import cassette_from_dict
-    from agent_kernel.client import REPLAY_BASE_URL
-    from agent_kernel.replay import ReplayTransport
+    from agent_kernel.api.cassette import cassette_from_dict
+    from agent_kernel.api.client import REPLAY_BASE_URL
+    from agent_kernel.api.replay import ReplayTransport
 
     transport = ReplayTransport(cassette_from_dict(data))
     client = anthropic.Anthropic(
@@ -104,11 +104,11 @@ def run_loop(data: dict[str, Any], scratch: Path, *, save: bool = True) -> float
 
     `save=False` skips the trajectory's per-step save, to show what the saves cost.
     """
-    from agent_kernel.budget import Budget
-    from agent_kernel.client import ClientHandle
-    from agent_kernel.loop import AgentLoop
+    from agent_kernel.agent.budget import Budget
+    from agent_kernel.agent.loop import AgentLoop
+    from agent_kernel.agent.trajectory import Trajectory
+    from agent_kernel.api.client import ClientHandle
     from agent_kernel.tools.base import ToolContext
-    from agent_kernel.trajectory import Trajectory
 
     client, transport = replay_client(data)
     handle = ClientHandle(client, "replay", "replay", transport.cassette, transport)

@@ -20,8 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_kernel.kernelspec import DEFAULT_NAME
-from agent_kernel.notebook_run import execute as execute_notebook
+from agent_kernel.notebook.execution import execute as execute_notebook
+from agent_kernel.notebook.kernelspec import DEFAULT_NAME
 
 from .common import REPO, BenchResult, median, offline_env, ratio, seconds
 
@@ -264,10 +264,10 @@ def run(
 # kernel itself. The last cell (appended) writes the totals to a JSON file.
 PROBE = """\
 import time as _bench_time
-import agent_kernel.live_check as _bench_live
+import agent_kernel.project.live_check as _bench_live
 import agent_kernel.tools.run_tests as _bench_tests
 import agent_kernel.tools.submit_result as _bench_submit
-import agent_kernel.trajectory as _bench_trajectory
+import agent_kernel.agent.trajectory as _bench_trajectory
 import agent_kernel.workbench as _bench_workbench
 
 _BENCH = {}

@@ -24,7 +24,7 @@ def commands() -> dict[str, list[str]]:
 
 HELP_CODE = (
     "import sys; sys.argv = ['workbench', '--help']\n"
-    "from agent_kernel.cli import main\n"
+    "from agent_kernel.terminal.cli import main\n"
     "try:\n    main()\nexcept SystemExit:\n    pass"
 )
 STARTUP_MODULES = ("site", "encodings", "_frozen_importlib_external", "zipimport", "io")

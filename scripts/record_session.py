@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from agent_kernel.cli import main as workbench
+from agent_kernel.terminal.cli import main as workbench
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import papermill
 
-from agent_kernel.notebook_run import execute
+from agent_kernel.notebook.execution import execute
 
 REPO = Path(__file__).resolve().parents[1]
 

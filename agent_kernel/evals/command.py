@@ -107,7 +107,7 @@ def _fail(message: str) -> int:
 
 def build_variants(models: list[str], agents: list[Path]) -> list[Any]:
     """One variant per model x agent file, each with a short unique label."""
-    from ..models import UnknownModelError, resolve_model
+    from ..agent.models import UnknownModelError, resolve_model
     from .runner import Variant
 
     try:
@@ -133,8 +133,8 @@ def build_variants(models: list[str], agents: list[Path]) -> list[Any]:
 
 
 def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[str, Any], str]:
-    from ..agent_definition import AgentDefinitionError, load_agent
-    from ..client import ModeError, choose_mode
+    from ..agent.definition import AgentDefinitionError, load_agent
+    from ..api.client import ModeError, choose_mode
     from ..settings import get_settings
     from .suite import DEFAULT_SESSION, SuiteError, load_suite
 

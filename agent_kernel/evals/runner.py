@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..usage import Usage
+from ..agent.usage import Usage
 from .checks import CheckCase, run_hidden_checks
 from .suite import DEFAULT_SESSION, Task
 
@@ -171,12 +171,12 @@ def _call_with_timeout(
 
 def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None) -> TaskResult:
     """Run one task for one variant; never raises, whatever the agent or the app does."""
-    from ..agent_definition import load_agent
-    from ..budget import Budget
-    from ..client import make_client
-    from ..runner import run_agent
+    from ..agent.budget import Budget
+    from ..agent.definition import load_agent
+    from ..agent.runner import run_agent
+    from ..api.client import make_client
+    from ..project.workspace import Workspace
     from ..tools.ask_user import answers_from
-    from ..workspace import Workspace
 
     started = time.monotonic()
     result = TaskResult(task.id, task.capability, task.title, variant.label)
@@ -255,7 +255,7 @@ def _record_run(result: TaskResult, run: Any) -> None:
 
 
 def _record_failure(result: TaskResult, exc: Exception, config: EvalConfig) -> None:
-    from ..client import ModeError
+    from ..api.client import ModeError
 
     result.passed = result.secure = False
     if isinstance(exc, ModeError) and result.session is None and config.session_explicit:

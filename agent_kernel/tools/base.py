@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..project.workspace import Workspace
 
 OUTPUT_CAP = 16_000
 

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..pytest_server import run_pytest_process
+from ..project.pytest_server import run_pytest_process
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..project.workspace import Workspace
 
 # Plugins of the workbench's own environment that app tests never use: nbval alone costs
 # seconds of start-up (nbformat, jsonschema) on every run.
 SKIPPED_PLUGINS = ("-p", "no:nbval")
 # A tiny pytest plugin (beside this module) that writes each test's outcome by node id.
-PLUGIN_DIR = Path(__file__).resolve().parent / "pytest_plugins"
+PLUGIN_DIR = Path(__file__).resolve().parents[1] / "project" / "pytest_plugins"
 OUTCOMES_PLUGIN = "workbench_outcomes"
 OUTCOMES_ENV = "WORKBENCH_OUTCOMES_FILE"
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")

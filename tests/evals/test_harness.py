@@ -9,14 +9,14 @@ import pytest
 import yaml
 from eval_harness import SUITE, run_eval
 
-from agent_kernel.cassette import load_cassette
+from agent_kernel.agent.usage import Usage
+from agent_kernel.api.cassette import load_cassette
 from agent_kernel.evals import EvalConfig, SuiteError, Variant, load_suite, run_task
 from agent_kernel.evals.command import build_variants
 from agent_kernel.evals.report import EvalReport, render_markdown, render_terminal, write_report
 from agent_kernel.evals.runner import TaskResult
 from agent_kernel.evals.scoring import summarise
 from agent_kernel.evals.suite import SHARED_CONFTEST, load_task
-from agent_kernel.usage import Usage
 
 HANG = "import time\n\n\ndef test_hangs():\n    time.sleep(120)\n"
 

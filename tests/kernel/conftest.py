@@ -23,16 +23,16 @@ from typing import Any
 import pytest
 import yaml
 
-from agent_kernel.budget import Budget
-from agent_kernel.cassette import expand_turns
-from agent_kernel.client import make_client
-from agent_kernel.result import RunResult
+from agent_kernel.agent.budget import Budget
+from agent_kernel.agent.result import RunResult
+from agent_kernel.agent.trajectory import load_trajectory
+from agent_kernel.api.cassette import expand_turns
+from agent_kernel.api.client import make_client
+from agent_kernel.api.sse import encode, message_events
+from agent_kernel.project.workspace import Workspace
 from agent_kernel.settings import get_settings, reload_settings
-from agent_kernel.sse import encode, message_events
 from agent_kernel.tools import submit_result as submit_result_module
 from agent_kernel.tools.run_tests import TestRun
-from agent_kernel.trajectory import load_trajectory
-from agent_kernel.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPT = 'Add a GET /api/ping route that answers {"ping": "pong"}.'
@@ -238,8 +238,8 @@ def replay_run(
     workspace: Workspace, history: Path, fake_checks: FakeChecks
 ) -> Callable[..., RunResult]:
     """Run the agent in replay mode on a cassette, in the test's workspace and history."""
-    from agent_kernel.agent_definition import load_agent
-    from agent_kernel.runner import run_agent
+    from agent_kernel.agent.definition import load_agent
+    from agent_kernel.agent.runner import run_agent
 
     agent = load_agent()
 
@@ -411,7 +411,7 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-WORKBENCH = [sys.executable, "-m", "agent_kernel.cli"]
+WORKBENCH = [sys.executable, "-m", "agent_kernel.terminal.cli"]
 
 
 @pytest.fixture

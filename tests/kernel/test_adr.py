@@ -9,14 +9,14 @@ import threading
 
 import pytest
 
-from agent_kernel.adr import (
+from agent_kernel.contract import Decision
+from agent_kernel.history.adr import (
     AdrDraft,
     draft_from_decision,
     parse_adr,
     suggestion_text,
     write_adr,
 )
-from agent_kernel.contract import Decision
 
 SECTIONS = [
     "Context",

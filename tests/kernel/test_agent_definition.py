@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent_kernel.agent_definition import (
+from agent_kernel.agent.definition import (
     AgentDefinition,
     AgentDefinitionError,
     default_agent_path,
     load_agent,
     parse_agent,
 )
-from agent_kernel.models import deprecated_model_ids, sdk_model_ids
+from agent_kernel.agent.models import deprecated_model_ids, sdk_model_ids
 from agent_kernel.tools import default_tools
 
 GOOD = """---

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from agent_kernel.trajectory import load_trajectory
+from agent_kernel.agent.trajectory import load_trajectory
 
 
 def fault(status: int, kind: str, message: str = "scripted fault") -> dict:

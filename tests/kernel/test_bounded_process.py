@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel import bounded_process
-from agent_kernel.bounded_process import run_bounded
+from agent_kernel.project import bounded_process
+from agent_kernel.project.bounded_process import run_bounded
 
 SLEEPER = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(600)"]
 

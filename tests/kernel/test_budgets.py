@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from agent_kernel.budget import Budget
-from agent_kernel.events import Notice
-from agent_kernel.models import price_for
+from agent_kernel.agent.budget import Budget
+from agent_kernel.agent.events import Notice
+from agent_kernel.agent.models import price_for
+from agent_kernel.agent.usage import Usage
 from agent_kernel.tools.inspect_api import InspectApiTool
-from agent_kernel.usage import Usage
 
 
 def look(number: int) -> dict:
@@ -49,9 +49,9 @@ def test_output_token_limit(replay_run, script, kit, quick_inspect, read_traject
 def test_output_token_budget_caps_max_tokens(
     script, kit, quick_inspect, fake_checks, workspace, history
 ):
-    from agent_kernel.agent_definition import load_agent
-    from agent_kernel.client import make_client
-    from agent_kernel.runner import run_agent
+    from agent_kernel.agent.definition import load_agent
+    from agent_kernel.agent.runner import run_agent
+    from agent_kernel.api.client import make_client
 
     handle = make_client("replay", cassette=script([look(1), kit.submit()]))
     result = run_agent(

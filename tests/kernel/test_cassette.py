@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent_kernel.cassette import (
+from agent_kernel.api.cassette import (
     SCRIPTED_NOTICE,
     Cassette,
     CassetteError,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel.cli import main
-from agent_kernel.trajectory import load_trajectory
+from agent_kernel.agent.trajectory import load_trajectory
+from agent_kernel.terminal.cli import main
 
 RESULT_KEYS = {
     "status",
@@ -50,7 +50,7 @@ def run_args(kit, tmp_path, cassette, *extra: str, prompt: str | None = None) ->
 def test_help_is_fast_and_does_not_import_the_sdk(kit):
     code = (
         "import sys\n"
-        "from agent_kernel.cli import main\n"
+        "from agent_kernel.terminal.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('SDK', 'anthropic' in sys.modules, 'httpx2' in sys.modules)\n"
     )
@@ -272,8 +272,8 @@ def test_history_list_of_an_empty_history(cli, tmp_path):
 
 
 def test_the_console_streams_text_and_redacts_split_secrets(kit):
-    from agent_kernel.console import ConsoleObserver
-    from agent_kernel.events import Notice, TextDelta, ToolCalled
+    from agent_kernel.agent.events import Notice, TextDelta, ToolCalled
+    from agent_kernel.terminal.console import ConsoleObserver
 
     key = kit.canary()
     out = io.StringIO()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_kernel.client import REPLAY_BASE_URL, ModeError, choose_mode, make_client
+from agent_kernel.api.client import REPLAY_BASE_URL, ModeError, choose_mode, make_client
 from agent_kernel.settings import WorkbenchSettings, reload_settings
 
 

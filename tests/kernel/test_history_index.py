@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from agent_kernel.history_index import PhrSummary, scan_history, search
-from agent_kernel.phr import PromptRecord, write_phr
+from agent_kernel.history.index import PhrSummary, scan_history, search
+from agent_kernel.history.phr import PromptRecord, write_phr
 
 SPEC_KIT_NATIVE = """---
 id: 2

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from agent_kernel.agent_definition import load_agent
-from agent_kernel.client import make_client
-from agent_kernel.runner import run_agent
+from agent_kernel.agent.definition import load_agent
+from agent_kernel.agent.runner import run_agent
+from agent_kernel.api.client import make_client
 
 EPHEMERAL = {"type": "ephemeral"}
 

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from agent_kernel.events import (
+from agent_kernel.agent.events import (
     Notice,
     RunFinished,
     RunStarted,
@@ -16,9 +16,9 @@ from agent_kernel.events import (
     TurnStarted,
     UsageReported,
 )
-from agent_kernel.loop import with_moving_breakpoint
+from agent_kernel.agent.loop import with_moving_breakpoint
+from agent_kernel.agent.trajectory import load_trajectory
 from agent_kernel.tools.inspect_api import InspectApiTool
-from agent_kernel.trajectory import load_trajectory
 
 
 def tool_results(trajectory: dict, index: int) -> list[dict]:
@@ -239,7 +239,7 @@ def test_ask_user_without_anyone_proceeds(replay_run, script, kit):
 def test_ask_user_answers_from_the_cassette(replay_run, script, kit):
     ask = {"name": "ask_user", "input": {"question": "JWT or API key?"}}
     cassette = script([{"tool_calls": [ask]}, kit.submit()], answers={"jwt or api key": "JWT"})
-    from agent_kernel.cassette import load_cassette
+    from agent_kernel.api.cassette import load_cassette
     from agent_kernel.tools.ask_user import answers_from
 
     answers = load_cassette(cassette).answers
@@ -265,7 +265,7 @@ def test_moving_breakpoint_marks_only_the_latest_message():
 
 def test_an_empty_answer_is_not_sent_back(replay_run, cassettes, kit):
     """The API refuses an empty assistant message, so an empty end_turn is left out."""
-    from agent_kernel.cassette import Cassette, Exchange
+    from agent_kernel.api.cassette import Cassette, Exchange
 
     def message(number: int, content: list) -> dict:
         return {
@@ -301,9 +301,9 @@ def test_an_empty_answer_is_not_sent_back(replay_run, cassettes, kit):
 def test_the_stop_button_ends_the_run_cleanly(script, kit, workspace, history, fake_checks):
     import threading
 
-    from agent_kernel.agent_definition import load_agent
-    from agent_kernel.client import make_client
-    from agent_kernel.runner import run_agent
+    from agent_kernel.agent.definition import load_agent
+    from agent_kernel.agent.runner import run_agent
+    from agent_kernel.api.client import make_client
 
     stop = threading.Event()
 

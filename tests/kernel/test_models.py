@@ -8,7 +8,7 @@ import pytest
 from anthropic._data import DEPRECATED_MODELS
 from anthropic.types import Model
 
-from agent_kernel.models import (
+from agent_kernel.agent.models import (
     DEFAULT_PRICE,
     UnknownModelError,
     price_for,
@@ -56,7 +56,7 @@ def test_a_malformed_id_is_refused(bad):
 
 
 def test_an_alias_with_no_current_model_is_refused(monkeypatch):
-    from agent_kernel import models
+    from agent_kernel.agent import models
 
     monkeypatch.setattr(models, "sdk_model_ids", lambda: ("claude-sonnet-4-5",))
     monkeypatch.setattr(models, "deprecated_model_ids", lambda: frozenset({"claude-sonnet-4-5"}))

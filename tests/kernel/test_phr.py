@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_kernel.phr import (
+from agent_kernel.history.phr import (
     SCRIPTED_NOTE,
     STAGES,
     PromptRecord,

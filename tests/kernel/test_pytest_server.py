@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel import pytest_server
+from agent_kernel.project import pytest_server
 from agent_kernel.tools.run_tests import run_pytest
 
 PARENT_PROBE = "import os\n\ndef test_parent():\n    open({out!r}, 'w').write(str(os.getppid()))\n"
@@ -63,7 +63,7 @@ def test_runs_are_forked_from_one_warm_server(workspace, tmp_path, warm):
 
     assert first == second == server_pid()
     assert first != os.getpid()
-    assert b"agent_kernel.pytest_server" in Path(f"/proc/{first}/cmdline").read_bytes()
+    assert b"agent_kernel.project.pytest_server" in Path(f"/proc/{first}/cmdline").read_bytes()
 
 
 def test_a_run_stays_on_one_cpu_unless_told_otherwise(workspace, tmp_path, warm, monkeypatch):
@@ -91,7 +91,7 @@ def test_other_processes_share_the_server(workspace, tmp_path, warm):
     out = tmp_path / "other.txt"
     script = (
         "from agent_kernel.tools.run_tests import run_pytest\n"
-        "from agent_kernel.workspace import Workspace\n"
+        "from agent_kernel.project.workspace import Workspace\n"
         f"assert run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_parent.py').passed\n"
     )
     (workspace.root / "tests/test_parent.py").write_text(PARENT_PROBE.format(out=str(out)))
@@ -175,7 +175,7 @@ def test_a_caller_that_goes_away_takes_its_run_with_it(workspace, tmp_path, warm
     write_long_test(workspace, started)
     script = (
         "from agent_kernel.tools.run_tests import run_pytest\n"
-        "from agent_kernel.workspace import Workspace\n"
+        "from agent_kernel.project.workspace import Workspace\n"
         f"run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_long.py', timeout=600)\n"
     )
     caller = subprocess.Popen([sys.executable, "-c", script])
@@ -207,7 +207,7 @@ def test_a_server_dying_mid_run_is_counted_and_the_run_done_plainly(workspace, t
         "import os, signal\n\n"
         "def test_kill_the_server():\n"
         "    parent = os.getppid()\n"
-        "    if b'agent_kernel.pytest_server' in open(f'/proc/{parent}/cmdline', 'rb').read():\n"
+        "    if b'project.pytest_server' in open(f'/proc/{parent}/cmdline', 'rb').read():\n"
         "        os.kill(parent, signal.SIGKILL)\n"
         f"    open({str(out)!r}, 'w').write(str(parent))\n"
     )
@@ -256,12 +256,12 @@ def test_the_server_leaves_once_its_callers_are_gone(workspace, tmp_path, monkey
     (workspace.root / "tests/test_parent.py").write_text(PARENT_PROBE.format(out=str(out)))
     script = (
         "from agent_kernel.tools.run_tests import run_pytest\n"
-        "from agent_kernel.workspace import Workspace\n"
+        "from agent_kernel.project.workspace import Workspace\n"
         f"assert run_pytest(Workspace({str(workspace.root)!r}), 'tests/test_parent.py').passed\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)
     server = int(out.read_text())
-    assert b"agent_kernel.pytest_server" in Path(f"/proc/{server}/cmdline").read_bytes()
+    assert b"agent_kernel.project.pytest_server" in Path(f"/proc/{server}/cmdline").read_bytes()
 
     _wait_for(lambda: not _running(server, settle=0), "the idle server to exit", limit=15)
     monkeypatch.setenv(pytest_server.SOCKET_DIR_ENV, folder)
@@ -316,7 +316,7 @@ def test_cancel_kills_a_run_at_once(workspace, tmp_path, warm, monkeypatch, warm
 
 
 def test_the_kernel_imports_its_stack_while_a_warm_run_goes_on(workspace, tmp_path, warm):
-    from agent_kernel import warmup
+    from agent_kernel.project import warmup
 
     name = "wb_warm_probe_" + str(os.getpid())
     (tmp_path / f"{name}.py").write_text("import time\nIMPORTED_AT = time.time()\n")

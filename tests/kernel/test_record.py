@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent_kernel.agent_definition import load_agent
-from agent_kernel.cassette import load_cassette
-from agent_kernel.client import make_client
-from agent_kernel.runner import run_agent
-from agent_kernel.workspace import Workspace
+from agent_kernel.agent.definition import load_agent
+from agent_kernel.agent.runner import run_agent
+from agent_kernel.api.cassette import load_cassette
+from agent_kernel.api.client import make_client
+from agent_kernel.project.workspace import Workspace
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_record_json_answers_through_gzip(tmp_path, kit, status):
     import anthropic
     import httpx2
 
-    from agent_kernel.recorder import RecordingTransport
+    from agent_kernel.api.recorder import RecordingTransport
 
     message = {
         "id": "msg_1",
@@ -202,8 +202,8 @@ def test_record_json_answers_through_gzip(tmp_path, kit, status):
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
 def test_streams_are_rebuilt_whatever_the_line_ends(kit, newline):
     """The recorder rebuilds the final message from SSE bytes cut anywhere, LF or CRLF."""
-    from agent_kernel.cassette import expand_turns
-    from agent_kernel.sse import accumulate, encode, message_events, parse_stream
+    from agent_kernel.api.cassette import expand_turns
+    from agent_kernel.api.sse import accumulate, encode, message_events, parse_stream
 
     message = expand_turns(kit.ping_turns(), kit.MODEL)[1].response
     wire = b"".join(encode(e) for e in message_events(message)).replace(b"\n", newline)

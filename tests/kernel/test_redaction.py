@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from agent_kernel.redaction import (
+from agent_kernel.history.redaction import (
     REDACTED,
     clear_registered_secrets,
     is_secret_name,

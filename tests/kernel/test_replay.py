@@ -5,8 +5,8 @@ from __future__ import annotations
 import anthropic
 import pytest
 
-from agent_kernel.cassette import load_cassette
-from agent_kernel.client import make_client
+from agent_kernel.api.cassette import load_cassette
+from agent_kernel.api.client import make_client
 
 TOOLS = [{"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"}]
 LONG_TEXT = "Reading the router, then adding the route. " * 5
@@ -106,7 +106,7 @@ def test_an_extra_request_beyond_the_end_is_a_mismatch(replay_run, script, kit):
 
 def test_missing_tool_results_is_a_mismatch(replay_run, cassettes, kit):
     """A recorded session whose second exchange expects a tool result the run never sends."""
-    from agent_kernel.cassette import Cassette, Exchange
+    from agent_kernel.api.cassette import Cassette, Exchange
 
     first = {
         "id": "msg_1",
@@ -151,7 +151,7 @@ def test_missing_tool_results_is_a_mismatch(replay_run, cassettes, kit):
 
 
 def test_a_changed_tool_list_is_a_mismatch_for_recorded_sessions(cassettes, kit):
-    from agent_kernel.cassette import Cassette, Exchange
+    from agent_kernel.api.cassette import Cassette, Exchange
 
     message = {
         "id": "msg_1",
@@ -187,7 +187,7 @@ def test_a_scripted_mismatch_says_how_to_fix_it(replay_run, session):
 def test_a_prompt_with_a_secret_replays_from_its_redacted_cassette(replay_run, script, kit):
     secret = kit.canary()
     prompt = f"Call the payments API with {secret} and add a route."
-    from agent_kernel.cassette import load_cassette as load
+    from agent_kernel.api.cassette import load_cassette as load
 
     saved = load(script([kit.submit()], prompt=prompt)).save()  # saving redacts the prompt
     assert secret not in saved.read_text(encoding="utf-8")
@@ -206,7 +206,7 @@ def test_a_mismatch_message_never_shows_a_secret(replay_run, script, kit):
 
 
 def test_redacted_spans_match_only_where_they_stand():
-    from agent_kernel.replay import same_text
+    from agent_kernel.api.replay import same_text
 
     assert same_text("key [REDACTED] here", "key abc123 here")
     assert same_text("a  b\n c", "a b c")

@@ -120,9 +120,9 @@ def test_canaries_stay_out_of_files_and_output(messages_server, kit, tmp_path, c
 
 def test_in_process_runs_register_the_key(live_env, messages_server, workspace, history, kit):
     """The key is redacted even where no pattern would catch it (a short gateway key)."""
-    from agent_kernel.agent_definition import load_agent
-    from agent_kernel.client import make_client
-    from agent_kernel.runner import run_agent
+    from agent_kernel.agent.definition import load_agent
+    from agent_kernel.agent.runner import run_agent
+    from agent_kernel.api.client import make_client
 
     key = "gw-" + kit.canary()[-24:]
     live_env(key)
@@ -164,7 +164,7 @@ def test_an_echoed_key_is_not_printed(cli_in_process, messages_server, live_env,
 
 @pytest.fixture
 def cli_in_process(capsys):
-    from agent_kernel.cli import main
+    from agent_kernel.terminal.cli import main
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(list(argv))

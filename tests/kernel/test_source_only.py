@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel import pytest_server
-from agent_kernel.live_check import forget_package, import_workspace_package
+from agent_kernel.project import pytest_server
+from agent_kernel.project.live_check import forget_package, import_workspace_package
 from agent_kernel.tools.run_tests import run_pytest
 
 ROUTE_V1 = "STATUS = 200\n"
@@ -116,7 +116,7 @@ def test_only_code_under_the_workspace_is_compiled_from_source(workspace, tmp_pa
     cache_then_edit_in_the_same_second(outside / "lib_status.py", ROUTE_V1, ROUTE_V2)
     code = (
         "import sys\n"
-        "from agent_kernel import source_only\n"
+        "from agent_kernel.project import source_only\n"
         f"source_only.install({str(workspace.root)!r})\n"
         f"sys.path.insert(0, {str(outside)!r})\n"
         "import lib_status\n"

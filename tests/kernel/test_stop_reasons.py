@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent_kernel.loop import CONTINUE_AFTER_CUT, CUT_TOOL_CALL, REMINDER
+from agent_kernel.agent.loop import CONTINUE_AFTER_CUT, CUT_TOOL_CALL, REMINDER
 
 
 def user_messages(trajectory: dict) -> list:

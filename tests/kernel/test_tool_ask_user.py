@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools.ask_user import NOBODY, AskUserTool, answers_from, chain, cli_answer
 from agent_kernel.tools.base import ToolContext, ToolError
-from agent_kernel.workspace import Workspace
 
 tool = AskUserTool()
 

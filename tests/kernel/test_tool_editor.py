@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools.base import OUTPUT_CAP, ToolContext, ToolError
 from agent_kernel.tools.editor import TextEditorTool
-from agent_kernel.workspace import Workspace
 
 editor = TextEditorTool()
 

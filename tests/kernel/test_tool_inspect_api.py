@@ -7,10 +7,10 @@ from pathlib import Path
 import fastapi
 import pytest
 
+from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools import inspect_api
 from agent_kernel.tools.base import OUTPUT_CAP, ToolContext, ToolError
 from agent_kernel.tools.inspect_api import InspectApiTool, package_version
-from agent_kernel.workspace import Workspace
 
 tool = InspectApiTool()
 

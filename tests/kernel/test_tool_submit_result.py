@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from agent_kernel.contract import ExecutionContract
+from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools import (
     AskUserTool,
     CheckResult,
@@ -15,7 +16,6 @@ from agent_kernel.tools import (
     default_tools,
 )
 from agent_kernel.tools.base import ToolContext, ToolError
-from agent_kernel.workspace import Workspace
 
 tool = SubmitResultTool()
 

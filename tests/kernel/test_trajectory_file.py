@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from agent_kernel.redaction import register_secret, unregister_secret
-from agent_kernel.trajectory import Trajectory, load_trajectory
+from agent_kernel.agent.trajectory import Trajectory, load_trajectory
+from agent_kernel.history.redaction import register_secret, unregister_secret
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from agent_kernel import warmup
+from agent_kernel.project import warmup
 
 
 @pytest.fixture

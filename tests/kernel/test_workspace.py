@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agent_kernel.project.workspace import PYTEST_INI, Workspace, default_baseline
 from agent_kernel.tools.base import ToolError
-from agent_kernel.workspace import PYTEST_INI, Workspace, default_baseline
 
 REPO = Path(__file__).resolve().parents[2]
 

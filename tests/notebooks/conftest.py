@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel.kernelspec import DEFAULT_NAME
+from agent_kernel.notebook.kernelspec import DEFAULT_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO / "notebooks"

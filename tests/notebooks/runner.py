@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from papermill.exceptions import PapermillExecutionError
 
-from agent_kernel.notebook_run import execute
+from agent_kernel.notebook.execution import execute
 
 
 @dataclass

@@ -10,7 +10,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
-from agent_kernel import kernel_exit, kernelspec
+from agent_kernel.notebook import kernel_exit
+
+from agent_kernel.notebook import kernelspec
 
 from .conftest import KERNEL, NOTEBOOK_DIR
 

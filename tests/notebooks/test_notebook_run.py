@@ -1,4 +1,4 @@
-"""`agent_kernel.notebook_run`: Unix-socket kernels, and the output written once."""
+"""`agent_kernel.notebook.execution`: Unix-socket kernels, and the output written once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from agent_kernel.notebook_run import execute
+from agent_kernel.notebook.execution import execute
 
 from .conftest import KERNEL
 

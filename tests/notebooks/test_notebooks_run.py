@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_kernel.workspace import Workspace
+from agent_kernel.project.workspace import Workspace
 
 from .conftest import ARTIFACTS, CAPABILITY_NOTEBOOKS, NOTEBOOKS
 from .runner import run_notebook

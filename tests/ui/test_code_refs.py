@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from agent_kernel.code_refs import CodeRef, find_refs, read_ref, snippets
-from agent_kernel.workspace import Workspace
+from agent_kernel.notebook.code_refs import CodeRef, find_refs, read_ref, snippets
+from agent_kernel.project.workspace import Workspace
 
 
 def make_workspace(tmp_path: Path) -> Workspace:

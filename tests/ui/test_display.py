@@ -10,8 +10,9 @@ import pytest
 from IPython.lib.pretty import pretty
 from ui_support import OFFLINE_ENV, PING, PING_PROMPT
 
-from agent_kernel import display
-from agent_kernel.display import (
+from agent_kernel.agent.events import RunFinished, TextDelta, ToolCalled, ToolFinished, TurnStarted
+from agent_kernel.notebook import display
+from agent_kernel.notebook.display import (
     SHOWN_AT_ONCE,
     NotebookRenderer,
     RunView,
@@ -22,7 +23,6 @@ from agent_kernel.display import (
     mode_info,
     phr_location,
 )
-from agent_kernel.events import RunFinished, TextDelta, ToolCalled, ToolFinished, TurnStarted
 from agent_kernel.settings import reload_settings
 from agent_kernel.workbench import Workbench
 
@@ -272,8 +272,8 @@ def test_streamed_text_is_redacted_in_what_the_notebook_shows():
 
 
 def test_a_secret_learnt_after_a_render_is_redacted_in_the_next_one():
-    from agent_kernel.events import ToolCalled, ToolFinished
-    from agent_kernel.redaction import register_secret, unregister_secret
+    from agent_kernel.agent.events import ToolCalled, ToolFinished
+    from agent_kernel.history.redaction import register_secret, unregister_secret
 
     secret = "plain-" + os.urandom(8).hex()  # no pattern knows it: only registration can
     view = RunView()

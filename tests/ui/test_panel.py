@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import pytest
 from ui_support import ASK, ASK_PROMPT, PING, PING_PROMPT
 
-from agent_kernel.panel import TAB_TITLES, Panel, PanelController
+from agent_kernel.notebook.panel import TAB_TITLES, Panel, PanelController
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .history_index import PhrSummary, scan_history
+from ..history.index import PhrSummary, scan_history
 
 
 @dataclass

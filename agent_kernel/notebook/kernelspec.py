@@ -5,7 +5,7 @@ ipykernel's writer and installed with jupyter_client's manager into this environ
 (`sys.prefix`), replacing an older one, under the workbench's own name: a user-level
 `python3` kernelspec can never make the notebooks run elsewhere.
 
-    python -m agent_kernel.kernelspec --name fastapi-workbench --display-name "..."
+    python -m agent_kernel.notebook.kernelspec --name fastapi-workbench --display-name "..."
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def install(name: str = DEFAULT_NAME, display_name: str | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agent_kernel.kernelspec")
+    parser = argparse.ArgumentParser(prog="python -m agent_kernel.notebook.kernelspec")
     parser.add_argument("--name", default=DEFAULT_NAME)
     parser.add_argument("--display-name", default=None)
     args = parser.parse_args(argv)

@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .code_refs import CodeSnippet, snippets
-from .console import ConsoleObserver, summarize_input
-from .events import (
+from ..agent.events import (
     Event,
     Notice,
     Observer,
@@ -35,7 +33,9 @@ from .events import (
     TurnStarted,
     UsageReported,
 )
-from .redaction import redact, redact_obj, secret_values
+from ..history.redaction import redact, redact_obj, secret_values
+from ..terminal.console import ConsoleObserver, summarize_input
+from .code_refs import CodeSnippet, snippets
 
 DIFF_LINE_CAP = 2000
 OUTPUT_PREVIEW = 4000
@@ -107,7 +107,7 @@ class ModeInfo:
 
 
 def _has_key() -> bool:
-    from .settings import get_settings
+    from ..settings import get_settings
 
     return bool(get_settings().api_key)
 
@@ -129,8 +129,8 @@ def mode_info(
 
 def describe_mode(workbench: Any) -> ModeInfo:
     """The mode a workbench would run in now, or why it cannot run (never raises)."""
-    from .cassette import CassetteError
-    from .client import ModeError
+    from ..api.cassette import CassetteError
+    from ..api.client import ModeError
 
     try:
         handle = workbench.connect()
@@ -732,7 +732,7 @@ def result_summary_html(result: Any) -> str:
 
 def install_result_reprs() -> None:
     """Give `RunResult` a short rich display (HTML) and a plain-text pretty form."""
-    from .result import RunResult
+    from ..agent.result import RunResult
 
     if getattr(RunResult, "_workbench_reprs", False):
         return

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--feature", default="none")
     new.add_argument("--history", type=Path)
 
-    from .evals.command import add_parser as add_eval_parser
+    from ..evals.command import add_parser as add_eval_parser
 
     add_eval_parser(sub)
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "history":
         return _history(args)
     if args.command == "eval":
-        from .evals.command import run as run_eval
+        from ..evals.command import run as run_eval
 
         return run_eval(args)
     parser.print_help()
@@ -97,17 +97,17 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .agent_definition import AgentDefinitionError, load_agent
-    from .budget import Budget
-    from .cassette import CassetteError
-    from .client import ModeError, make_client
+    from ..agent.budget import Budget
+    from ..agent.definition import AgentDefinitionError, load_agent
+    from ..agent.runner import run_agent
+    from ..api.cassette import CassetteError
+    from ..api.client import ModeError, make_client
+    from ..project.workspace import Workspace
+    from ..settings import SettingsError
+    from ..tools.ask_user import answers_from, chain, cli_answer
+    from ..tools.base import ToolError
+    from ..workbench import default_history_dir
     from .console import ConsoleObserver
-    from .runner import run_agent
-    from .settings import SettingsError
-    from .tools.ask_user import answers_from, chain, cli_answer
-    from .tools.base import ToolError
-    from .workbench import default_history_dir
-    from .workspace import Workspace
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"workbench: {handle.notice}", file=sys.stderr)
     model = args.model
     if model:
-        from .models import UnknownModelError, resolve_model
+        from ..agent.models import UnknownModelError, resolve_model
 
         try:
             model = resolve_model(model)
@@ -175,8 +175,8 @@ def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.adr_command != "new":
         parser.print_help()
         return EXIT_USAGE
-    from .adr import AdrDraft, write_adr
-    from .workbench import default_history_dir
+    from ..history.adr import AdrDraft, write_adr
+    from ..workbench import default_history_dir
 
     draft = AdrDraft(
         title=args.title,
@@ -193,9 +193,9 @@ def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from .history_index import scan_history, search
-    from .history_view import HistoryTable
-    from .workbench import default_history_dir
+    from ..history.index import scan_history, search
+    from ..notebook.history_view import HistoryTable
+    from ..workbench import default_history_dir
 
     history_dir = args.history or default_history_dir()
     records, malformed = scan_history(history_dir)

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .redaction import redact_obj
+from ..history.redaction import redact_obj
 
 Source = Literal["scripted", "recorded"]
 SCRIPTED_NOTICE = "Scripted session: authored turns replayed offline, not a recorded model answer."

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api.client import ClientHandle
+from ..contract import ExecutionContract
+from ..tools.base import Tool, ToolContext, ToolError, cap_output
 from .budget import Budget
-from .client import ClientHandle
-from .contract import ExecutionContract
 from .events import (
     Notice,
     Observer,
@@ -27,7 +28,6 @@ from .events import (
     broadcast,
 )
 from .result import CheckOutcome, Status, ToolTraceEntry
-from .tools.base import Tool, ToolContext, ToolError, cap_output
 from .trajectory import Trajectory
 from .usage import Usage
 

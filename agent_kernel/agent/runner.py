@@ -15,24 +15,24 @@ import time
 import uuid
 from pathlib import Path
 
-from .adr import suggestion_text
-from .agent_definition import AgentDefinition
+from ..api.client import ClientHandle
+from ..history.adr import suggestion_text
+from ..history.phr import PromptRecord, quote_placeholders, write_phr
+from ..history.redaction import register_secret
+from ..project.pytest_server import prestart as prestart_pytest
+from ..project.workspace import Workspace
+from ..settings import env_flag, get_settings
+from ..tools import default_tools
+from ..tools.base import AnswerProvider, ToolContext
+from ..tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .budget import Budget
-from .client import ClientHandle
+from .definition import AgentDefinition
 from .events import Observer, RunFinished, RunStarted, broadcast
 from .loop import AgentLoop, LoopOutcome
-from .phr import PromptRecord, quote_placeholders, write_phr
-from .pytest_server import prestart as prestart_pytest
-from .redaction import register_secret
 from .result import RunResult
-from .settings import env_flag, get_settings
 from .system_prompt import build_system_prompt
-from .tools import default_tools
-from .tools.base import AnswerProvider, ToolContext
-from .tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .trajectory import SUFFIX as TRAJECTORY_SUFFIX
 from .trajectory import Trajectory
-from .workspace import Workspace
 
 
 def run_agent(

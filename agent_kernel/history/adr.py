@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import Decision
+from ..contract import Decision
 from .numbering import allocate_numbered, format_number
 from .phr import MAX_SLUG_LENGTH, feature_slug, slugify, unresolved_placeholders
 from .redaction import redact, redact_obj

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..agent.events import Event, RunStarted
 from .display import (
     ModeInfo,
     RunView,
@@ -28,7 +29,6 @@ from .display import (
     phr_location,
     status_text,
 )
-from .events import Event, RunStarted
 
 TAB_TITLES = ("Contract", "Diff", "Checks", "PHR")
 Listener = Callable[[str], None]

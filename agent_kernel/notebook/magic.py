@@ -43,7 +43,7 @@ def current_workbench(namespace: dict[str, Any], options: dict[str, str]) -> Any
     """The workbench this cell runs on: `wb` (adjusted by the options) or a new one."""
     from pathlib import Path
 
-    from .workbench import Workbench
+    from ..workbench import Workbench
 
     existing = namespace.get(VARIABLE)
     if isinstance(existing, Workbench):

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx2
 
+from ..history.redaction import REDACTED, redact
 from .cassette import Cassette, Exchange
-from .redaction import REDACTED, redact
 from .sse import encode, message_events
 
 ERROR_TYPES = {

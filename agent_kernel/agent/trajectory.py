@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .redaction import json_may_hold_secrets, redact_obj, secret_values
+from ..history.redaction import json_may_hold_secrets, redact_obj, secret_values
 
 SUFFIX = ".jsonl"
 

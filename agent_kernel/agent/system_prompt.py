@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
-from .agent_definition import AgentDefinition
-from .workspace import Workspace
+from ..project.workspace import Workspace
+from .definition import AgentDefinition
 
 REPORTED_PACKAGES = ("fastapi", "pydantic", "sqlalchemy", "starlette", "pyjwt", "pwdlib", "httpx")
 

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TextIO
 
-from .events import (
+from ..agent.events import (
     Event,
     Notice,
     RunFinished,
@@ -17,7 +17,7 @@ from .events import (
     TurnStarted,
     UsageReported,
 )
-from .redaction import redact
+from ..history.redaction import redact
 
 
 def summarize_input(name: str, tool_input: dict) -> str:

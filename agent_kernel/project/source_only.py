@@ -7,7 +7,7 @@ whole seconds. The agent edits files milliseconds apart: an edit that keeps the 
 old code. Modules under a workspace root therefore load through a loader that neither reads
 nor writes bytecode; they are small, and compiling them costs a few milliseconds.
 
-`python -m agent_kernel.source_only ARGS` is `python -m pytest ARGS` with this in place for
+`python -m agent_kernel.project.source_only ARGS` is `python -m pytest ARGS` with this in place for
 the current directory (the workspace's test runs when they cannot fork from the warm server).
 """
 

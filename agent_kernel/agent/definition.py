@@ -34,7 +34,7 @@ class AgentDefinition:
 
 
 def default_agent_path() -> Path:
-    return Path(__file__).resolve().parents[1] / ".claude" / "agents" / "fastapi-backend-agent.md"
+    return Path(__file__).resolve().parents[2] / ".claude" / "agents" / "fastapi-backend-agent.md"
 
 
 def load_agent(path: Path | str | None = None) -> AgentDefinition:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..settings import MODES, WorkbenchSettings, get_settings
 from .cassette import Cassette, CassetteError, load_cassette
-from .settings import MODES, WorkbenchSettings, get_settings
 
 if TYPE_CHECKING:
     import anthropic

@@ -8,7 +8,7 @@ and `weakref.finalize` callbacks (temporary directories) still run from atexit. 
 the heap as the first exit step leaves those passes nothing to walk. What is given up is
 the `__del__` of objects caught in reference cycles at exit, which Python never promised.
 
-The workbench's kernelspec loads this extension (`--ext agent_kernel.kernel_exit`);
+The workbench's kernelspec loads this extension (`--ext agent_kernel.notebook.kernel_exit`);
 WORKBENCH_FAST_EXIT=0 keeps the usual exit.
 """
 

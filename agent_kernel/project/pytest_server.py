@@ -307,7 +307,7 @@ def _alive(pid: int) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m agent_kernel.pytest_server ADDRESS`: detach, then serve until idle."""
+    """`python -m agent_kernel.project.pytest_server ADDRESS`: detach, then serve until idle."""
     address = Path(argv[0])
     if os.fork():  # the starter waits for this parent only; the server is nobody's child
         os._exit(0)
@@ -351,7 +351,7 @@ def server_address() -> Path:
 
 def server_environment() -> dict[str, str]:
     """The server's own environment: no credentials, no PYTHONPATH, no pytest settings."""
-    from .tools.run_tests import safe_environment
+    from ..tools.run_tests import safe_environment
 
     env = safe_environment("")
     env.pop("PYTHONPATH", None)
@@ -441,7 +441,7 @@ class WarmPytest:
             with contextlib.suppress(FileNotFoundError):
                 address.unlink()  # left by a server that died
             starter = subprocess.Popen(
-                [sys.executable, "-m", "agent_kernel.pytest_server", str(address)],
+                [sys.executable, "-m", "agent_kernel.project.pytest_server", str(address)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -527,7 +527,7 @@ def run_pytest_process(
     if WARM.usable:
         with contextlib.suppress(ServerError):
             return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel)
-    command = [sys.executable, "-m", "agent_kernel.source_only", *argv]  # pytest, see there
+    command = [sys.executable, "-m", "agent_kernel.project.source_only", *argv]  # pytest, see there
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
 
 

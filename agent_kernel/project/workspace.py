@@ -135,7 +135,7 @@ class Workspace:
         Symlinks are resolved before the check, so a link that leads out is refused too.
         """
         # Imported here: importing the tools package from this leaf module would be circular.
-        from .tools.base import ToolError
+        from ..tools.base import ToolError
 
         if not isinstance(path, str):
             raise ToolError(f"path must be a string, got {type(path).__name__}")

@@ -17,7 +17,7 @@ from typing import Any, get_args
 
 import yaml
 
-from .contract import Stage
+from ..contract import Stage
 from .numbering import allocate_numbered, format_number
 from .redaction import redact, redact_obj
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .contract import ExecutionContract
+from ..contract import ExecutionContract
 from .usage import Usage
 
 Status = Literal["ok", "incomplete", "budget_exceeded", "refused", "error"]
@@ -82,6 +82,6 @@ class RunResult:
 
     def to_json(self) -> str:
         """The result as one line of JSON, secrets redacted (it is printed and stored)."""
-        from .redaction import redact_obj
+        from ..history.redaction import redact_obj
 
         return json.dumps(redact_obj(self.to_dict()), default=str)
