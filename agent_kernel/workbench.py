@@ -21,12 +21,12 @@ from .agent.events import Observer
 from .agent.result import RunResult
 from .api.client import ClientHandle, make_client
 from .project import warmup
+from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
 from .project.workspace import Workspace
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
-from .tools.run_tests import TestRun, run_pytest_args
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..project.pytest_run import safe_environment
 from ..project.pytest_server import run_pytest_process
 from ..project.workspace import META_DIR
-from ..tools.run_tests import safe_environment
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
 
 HIDDEN_SUBDIR = "hidden-checks"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..project.workspace import Workspace
+from ..project.workspace import PathRefused, Workspace
 
 # start:end:path, the path relative and ending in a file extension; not preceded by a word
 # character, a colon or a slash (so times, URLs and `a:b:c:d` chains do not match).
@@ -87,7 +87,6 @@ def find_refs(text: str) -> list[CodeRef]:
 
 def read_ref(workspace: Workspace | Path | str, ref: CodeRef) -> CodeSnippet | None:
     """The referenced lines, or None when the path is refused, missing or out of range."""
-    from ..tools.base import ToolError
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     try:
@@ -95,7 +94,7 @@ def read_ref(workspace: Workspace | Path | str, ref: CodeRef) -> CodeSnippet | N
         if not path.is_file():
             return None
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (ToolError, OSError, UnicodeDecodeError):
+    except (PathRefused, OSError, UnicodeDecodeError):
         return None
     if ref.start > len(lines):
         return None

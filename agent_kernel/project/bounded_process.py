@@ -17,6 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+OUTPUT_CAP = 16_000
+
+
+def cap_output(text: str, limit: int = OUTPUT_CAP) -> str:
+    """Keep the head and tail of long output so the model sees both ends."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    cut = len(text) - limit
+    return f"{text[:half]}\n... [{cut} characters cut] ...\n{text[-half:]}"
+
 
 @dataclass
 class BoundedRun:

@@ -351,7 +351,7 @@ def server_address() -> Path:
 
 def server_environment() -> dict[str, str]:
     """The server's own environment: no credentials, no PYTHONPATH, no pytest settings."""
-    from ..tools.run_tests import safe_environment
+    from .pytest_run import safe_environment
 
     env = safe_environment("")
     env.pop("PYTHONPATH", None)

@@ -31,9 +31,14 @@ def default_baseline() -> Path:
     configured = os.environ.get("WORKBENCH_BASELINE")
     if configured:
         return Path(configured).expanduser().resolve()
-    import agent_kernel
+    return Path(__file__).resolve().parents[2] / PACKAGE
 
-    return Path(agent_kernel.__file__).resolve().parents[1] / PACKAGE
+
+class PathRefused(Exception):
+    """A path the workspace will not hand out: outside its root, or inside its records.
+
+    The tools turn it into an error result the model reads (`ToolContext.resolve`).
+    """
 
 
 def _ignored(name: str) -> bool:
@@ -130,28 +135,25 @@ class Workspace:
     # -- confinement -------------------------------------------------------------------
 
     def resolve(self, path: str) -> Path:
-        """The real path for `path` (relative to the root or absolute inside it), or ToolError.
+        """The real path for `path` (relative to the root or absolute inside it), or PathRefused.
 
         Symlinks are resolved before the check, so a link that leads out is refused too.
         """
-        # Imported here: importing the tools package from this leaf module would be circular.
-        from ..tools.base import ToolError
-
         if not isinstance(path, str):
-            raise ToolError(f"path must be a string, got {type(path).__name__}")
+            raise PathRefused(f"path must be a string, got {type(path).__name__}")
         if "\0" in path:
-            raise ToolError("path contains a NUL byte")
+            raise PathRefused("path contains a NUL byte")
         candidate = Path(path.strip() or ".").expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
         real = Path(os.path.realpath(candidate))
         if real != self.root and self.root not in real.parents:
-            raise ToolError(
+            raise PathRefused(
                 f"{path!r} is outside the workspace; paths must be relative to the workspace "
                 f"root or absolute inside it ({self.root})"
             )
         if real != self.root and real.relative_to(self.root).parts[0] == META_DIR:
-            raise ToolError(
+            raise PathRefused(
                 f"{path!r} is inside {META_DIR}/, which holds the workbench's own records "
                 "and is not part of the workspace"
             )

@@ -6,7 +6,7 @@ from .ask_user import NOBODY, AskUserTool, answers_from, chain, cli_answer
 from .base import OUTPUT_CAP, AnswerProvider, Tool, ToolContext, ToolError, cap_output
 from .editor import TextEditorTool
 from .inspect_api import InspectApiTool
-from .run_tests import RunTestsTool, TestRun, run_pytest
+from .run_tests import RunTestsTool, run_pytest
 from .submit_result import CheckResult, SubmitResultTool
 
 
@@ -24,7 +24,6 @@ __all__ = [
     "InspectApiTool",
     "RunTestsTool",
     "SubmitResultTool",
-    "TestRun",
     "TextEditorTool",
     "Tool",
     "ToolContext",

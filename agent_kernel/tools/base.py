@@ -1,4 +1,7 @@
-"""What every tool shares: the error type, the context a call runs in, the tool protocol."""
+"""What every tool shares: the error type, the context a call runs in, the tool protocol.
+
+`OUTPUT_CAP` and `cap_output` come from `project.bounded_process`, where test runs cap theirs.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..project.bounded_process import OUTPUT_CAP, cap_output
+from ..project.workspace import PathRefused
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..project.workspace import Workspace
 
-OUTPUT_CAP = 16_000
+__all__ = ["OUTPUT_CAP", "AnswerProvider", "Tool", "ToolContext", "ToolError", "cap_output"]
 
 
 class ToolError(Exception):
     """A tool call that failed in a way the model should read and act on (is_error result)."""
-
-
-def cap_output(text: str, limit: int = OUTPUT_CAP) -> str:
-    """Keep the head and tail of long output so the model sees both ends."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    cut = len(text) - limit
-    return f"{text[:half]}\n... [{cut} characters cut] ...\n{text[-half:]}"
 
 
 AnswerProvider = Callable[[str, list[str] | None], str | None]
@@ -39,6 +38,13 @@ class ToolContext:
     test_timeout: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
     stop_event: threading.Event | None = None  # set by Stop: a test run in flight is killed
+
+    def resolve(self, path: str) -> Path:
+        """A workspace path for a tool, or ToolError (the model reads why it was refused)."""
+        try:
+            return self.workspace.resolve(path)
+        except PathRefused as exc:
+            raise ToolError(str(exc)) from None
 
 
 class Tool(Protocol):

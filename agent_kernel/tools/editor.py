@@ -80,7 +80,7 @@ class TextEditorTool:
         if command not in COMMANDS:
             raise ToolError(f"unknown command {command!r}; use one of: {', '.join(COMMANDS)}")
         raw_path = _required(tool_input, "path", command)
-        path = ctx.workspace.resolve(raw_path)
+        path = ctx.resolve(raw_path)
         shown = ctx.workspace.relative(path)
         handler = getattr(self, f"_{command}")
         return cap_output(handler(tool_input, ctx, path, shown))

@@ -29,10 +29,10 @@ from agent_kernel.agent.trajectory import load_trajectory
 from agent_kernel.api.cassette import expand_turns
 from agent_kernel.api.client import make_client
 from agent_kernel.api.sse import encode, message_events
+from agent_kernel.project.pytest_run import TestRun
 from agent_kernel.project.workspace import Workspace
 from agent_kernel.settings import get_settings, reload_settings
 from agent_kernel.tools import submit_result as submit_result_module
-from agent_kernel.tools.run_tests import TestRun
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPT = 'Add a GET /api/ping route that answers {"ping": "pong"}.'

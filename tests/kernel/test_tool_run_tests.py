@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from agent_kernel.project.pytest_run import parse_counts, safe_environment
 from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools.base import ToolContext, ToolError
-from agent_kernel.tools.run_tests import RunTestsTool, parse_counts, run_pytest, safe_environment
+from agent_kernel.tools.run_tests import RunTestsTool, run_pytest
 
 
 @pytest.fixture

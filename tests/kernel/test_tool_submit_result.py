@@ -196,12 +196,12 @@ def test_an_unknown_node_id_falls_back_to_one_run_per_check(ctx):
 
 
 def count_pytest_processes(monkeypatch) -> list[tuple]:
-    from agent_kernel.tools import run_tests
+    from agent_kernel.project import pytest_run
 
     calls: list[tuple] = []
-    real = run_tests.run_pytest_process
+    real = pytest_run.run_pytest_process
     monkeypatch.setattr(
-        run_tests, "run_pytest_process", lambda *a, **k: calls.append(a) or real(*a, **k)
+        pytest_run, "run_pytest_process", lambda *a, **k: calls.append(a) or real(*a, **k)
     )
     return calls
 

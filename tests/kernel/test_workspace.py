@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel.project.workspace import PYTEST_INI, Workspace, default_baseline
-from agent_kernel.tools.base import ToolError
+from agent_kernel.project.workspace import PYTEST_INI, PathRefused, Workspace, default_baseline
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -158,14 +157,14 @@ def test_resolve_confines_paths(workspace: Workspace, tmp_path: Path):
     assert workspace.resolve("sandbox_app/../pytest.ini") == root / "pytest.ini"
     assert workspace.resolve("new/dir/file.py") == root / "new/dir/file.py"
     for bad in ("../x", "/etc/passwd", "sandbox_app/../../x", str(tmp_path)):
-        with pytest.raises(ToolError, match="outside the workspace"):
+        with pytest.raises(PathRefused, match="outside the workspace"):
             workspace.resolve(bad)
     (root / "escape").symlink_to(tmp_path)
-    with pytest.raises(ToolError, match="outside the workspace"):
+    with pytest.raises(PathRefused, match="outside the workspace"):
         workspace.resolve("escape/anything.txt")
-    with pytest.raises(ToolError, match=r"\.workbench/"):
+    with pytest.raises(PathRefused, match=r"\.workbench/"):
         workspace.resolve(".workbench/baseline/sandbox_app/main.py")
-    with pytest.raises(ToolError, match=r"\.workbench/"):
+    with pytest.raises(PathRefused, match=r"\.workbench/"):
         workspace.resolve(".workbench")
 
 
@@ -173,7 +172,7 @@ def test_relative_read_text_and_file_tree(workspace: Workspace):
     assert workspace.relative(workspace.root / "sandbox_app" / "main.py") == "sandbox_app/main.py"
     assert workspace.relative(workspace.root) == "."
     assert "def create_app" in workspace.read_text("sandbox_app/main.py")
-    with pytest.raises(ToolError):
+    with pytest.raises(PathRefused):
         workspace.read_text("../etc/passwd")
     tree = workspace.file_tree()
     lines = tree.splitlines()

@@ -1,0 +1,137 @@
+"""One pytest run in a workspace: isolated, bounded, without secrets, warm when it can be.
+
+`run_tests`, `Workbench.pytest()` and the eval harness all run pytest through
+`run_pytest_args`, so every run of the agent's tests gets the same guarantees: a process of its
+own (forked from the warm server in `pytest_server`, or plain), rooted at the workspace, killed
+as a whole group past its time limit or on Stop, in an environment stripped of API keys,
+tokens and passwords. May import: the rest of `project/`, and nothing above it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .bounded_process import OUTPUT_CAP, cap_output
+from .pytest_server import run_pytest_process
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+# Plugins of the workbench's own environment that app tests never use: nbval alone costs
+# seconds of start-up (nbformat, jsonschema) on every run.
+SKIPPED_PLUGINS = ("-p", "no:nbval")
+# A tiny pytest plugin (in pytest_plugins/ here) that writes each outcome by node id.
+PLUGIN_DIR = Path(__file__).resolve().parent / "pytest_plugins"
+OUTCOMES_PLUGIN = "workbench_outcomes"
+OUTCOMES_ENV = "WORKBENCH_OUTCOMES_FILE"
+SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
+SUMMARY_LINE = re.compile(r"\b\d+ (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
+COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
+
+
+@dataclass
+class TestRun:
+    """The outcome of one pytest run in the workspace."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    passed: bool
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    duration: float
+    counts: dict[str, int] = field(default_factory=dict)
+    stopped: bool = False  # killed because the run was stopped
+
+    def header(self) -> str:
+        """One line: outcome, counts and time, as the model and the CLI see it."""
+        counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        if self.stopped:
+            state = "stopped"
+        elif self.timed_out:
+            state = "timed out"
+        elif self.passed:
+            state = "passed"
+        elif self.exit_code == 5:
+            state = "failed (no tests collected)"
+        else:
+            state = f"failed (exit code {self.exit_code})"
+        detail = f": {counts}" if counts else ""
+        return f"{state}{detail} in {self.duration:.1f}s"
+
+
+def read_outcomes(path: Path) -> dict[str, str] | None:
+    """The outcomes plugin's file: node id -> outcome; None when it was not written."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def safe_environment(root: str) -> dict[str, str]:
+    """os.environ without anything that looks like a credential, rooted at the workspace."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith("ANTHROPIC_")
+        and not any(marker in name.upper() for marker in SECRET_MARKERS)
+    }
+    # The workspace's pytest.ini decides, not the caller's pytest (addopts, plugins, workers).
+    env = {name: value for name, value in env.items() if not name.startswith("PYTEST_")}
+    env["PYTHONPATH"] = root
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def parse_counts(output: str) -> dict[str, int]:
+    """The counts from pytest's final summary line ('2 passed, 1 failed in 0.3s')."""
+    for line in reversed(output.splitlines()):
+        if SUMMARY_LINE.search(line):
+            counts: dict[str, int] = {}
+            for number, kind in COUNT.findall(line):
+                kind = {"error": "errors", "warning": "warnings"}.get(kind, kind)
+                counts[kind] = int(number)
+            return counts
+    return {}
+
+
+def run_pytest_args(
+    workspace: Workspace,
+    args: Sequence[str] = (),
+    *,
+    timeout: float = 120.0,
+    cap: int = OUTPUT_CAP,
+    outcomes: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> TestRun:
+    """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is."""
+    argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
+    root = str(workspace.root)
+    env = safe_environment(root)
+    if outcomes is not None:
+        env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
+        env[OUTCOMES_ENV] = str(outcomes)
+        argv[0:0] = ["-p", OUTCOMES_PLUGIN]
+    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)
+    output, timed_out, duration = run.output, run.timed_out, run.duration
+    if run.cancelled:
+        output += "\n[stopped: the run was stopped; the test process group was killed]\n"
+    elif timed_out:
+        output += f"\n[timed out after {timeout:g}s; the test process group was killed]\n"
+    exit_code = run.exit_code
+    return TestRun(
+        passed=exit_code == 0,
+        exit_code=exit_code,
+        timed_out=timed_out,
+        output=cap_output(output, cap),
+        duration=duration,
+        counts=parse_counts(output),
+        stopped=run.cancelled,
+    )
