@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Workbench": ".workbench",
+    "Workbench": ".notebook.workbench:NotebookWorkbench",
     "RunResult": ".agent.result",
     "Budget": ".agent.budget",
     "ExecutionContract": ".contract",
@@ -49,18 +49,19 @@ if TYPE_CHECKING:
     from .api.client import ModeError as ModeError
     from .api.client import make_client as make_client
     from .contract import ExecutionContract as ExecutionContract
+    from .notebook.workbench import NotebookWorkbench as Workbench  # noqa: F401
     from .project.live_check import AppLoadError as AppLoadError
     from .project.live_check import close_client as close_client
     from .project.live_check import open_client as open_client
     from .project.workspace import Workspace as Workspace
-    from .workbench import Workbench as Workbench
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'agent_kernel' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
+    module, _, attribute = module.partition(":")
+    value = getattr(import_module(module, __name__), attribute or name)
     globals()[name] = value
     return value
 

@@ -1,7 +1,9 @@
 """The Workbench: one object that ties a workspace, a mode, a history and the agent together.
 
-Notebooks, the widget panel, the `%%agent` magic and the CLI all go through it, so they
-behave alike.
+Every front end goes through it (the CLI, the eval harness, and the notebook's subclass in
+`notebook.workbench`, which adds the panel and the rich display), so they behave alike.
+Layer 2: it may import `agent/` and everything below, never a front end. Building one has no
+side effects: the warm pytest server and the stack warm-up start with the first run or test.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .agent.definition import AgentDefinition, load_agent
 from .agent.events import Observer
 from .agent.result import RunResult
 from .api.client import ClientHandle, make_client
+from .history.index import HistoryLog
 from .project import warmup
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
@@ -38,6 +41,12 @@ def default_history_dir() -> Path:
 def cassette_for(name: str) -> Path:
     """The cassette a named session replays: `notebooks/cassettes/<name>.yaml`."""
     return REPO_ROOT / "notebooks" / "cassettes" / f"{name}.yaml"
+
+
+def warm_up() -> None:
+    """Start what makes the first test run and live check quick (idempotent, never raises)."""
+    prestart_pytest()  # the first test run finds pytest and the app stack imported
+    warmup.enable()  # and this process imports the stack while it waits for test runs
 
 
 class Workbench:
@@ -74,12 +83,7 @@ class Workbench:
         self.stop_event = threading.Event()
         self._client: Any = None
         self._run_lock = threading.Lock()
-        prestart_pytest()  # the first test run finds pytest and the app stack imported
-        warmup.enable()  # and this kernel imports the stack while it waits for test runs
         self.handle: ClientHandle | None = None
-        from .notebook.display import install_result_reprs
-
-        install_result_reprs()
 
     # -- running the agent ----------------------------------------------------------------
 
@@ -91,11 +95,15 @@ class Workbench:
     @property
     def mode_label(self) -> str:
         """What a run would be now: live, or a replay of a scripted or recorded session."""
-        from .notebook.display import describe_mode
+        from .api.cassette import CassetteError
+        from .api.client import ModeError
 
         if self.handle is not None:
             return self.handle.label
-        return describe_mode(self).label
+        try:
+            return self.connect().label
+        except (ModeError, CassetteError) as exc:
+            return str(exc)
 
     def answer_provider(self, extra: AnswerProvider | None = None) -> AnswerProvider:
         """Answers given up front first, then the person (`extra`), then the cassette's."""
@@ -114,6 +122,7 @@ class Workbench:
         *,
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
+        command: str | None = None,
     ) -> RunResult:
         """Run the agent on `prompt`; renders progressively in a notebook or a terminal.
 
@@ -123,7 +132,7 @@ class Workbench:
         if not self._run_lock.acquire(blocking=False):
             raise RuntimeError("this workbench is already running a prompt; stop it or wait")
         try:
-            return self._run(prompt, observers=observers, answer=answer)
+            return self._run(prompt, observers=observers, answer=answer, command=command)
         finally:
             self._run_lock.release()
 
@@ -173,18 +182,14 @@ class Workbench:
         *,
         observers: list[Observer] | None,
         answer: AnswerProvider | None,
+        command: str | None = None,
     ) -> RunResult:
         from .agent.runner import run_agent
 
         self.stop_event.clear()
+        warm_up()
         handle = self.connect()
-        shown = list(observers or [])
-        renderer = None
-        if self.display and observers is None:
-            from .notebook.display import live_renderer
-
-            renderer = live_renderer(self)
-            shown.append(renderer)
+        shown = list(observers) if observers is not None else self.default_observers()
         result = run_agent(
             prompt,
             handle=handle,
@@ -196,20 +201,18 @@ class Workbench:
             observers=shown,
             answer=self.answer_provider(answer),
             stop_event=self.stop_event,
-            command=f"Workbench({self.name or ''}).run",
+            command=command or f"Workbench({self.name or ''}).run",
         )
         self.last_result = result
         return result
 
+    def default_observers(self) -> list[Observer]:
+        """Who watches a run when the caller names nobody: nobody; a front end adds its view."""
+        return []
+
     def stop(self) -> None:
         """Ask the running agent to stop at the next safe point."""
         self.stop_event.set()
-
-    def panel(self, **options: Any) -> Any:
-        """The ipywidgets panel: prompt, mode, Run/Stop, streamed output, result tabs."""
-        from .notebook.panel import Panel
-
-        return Panel(self, **options).widget
 
     # -- the app it produced ----------------------------------------------------------------
 
@@ -252,6 +255,7 @@ class Workbench:
 
         The output comes back whole; `.passed`, `.counts` and `.header()` summarise it.
         """
+        warm_up()
         return run_pytest_args(self.workspace, args, timeout=timeout, cap=sys.maxsize)
 
     def apply(self, target: str | Path | None = None) -> list[str]:
@@ -278,10 +282,9 @@ class Workbench:
 
     # -- history ----------------------------------------------------------------------------
 
-    def history(self) -> Any:
-        from .notebook.history_view import HistoryTable
-
-        return HistoryTable.scan(self.history_dir)
+    def history(self) -> HistoryLog:
+        """The PHR log of this workbench's history, newest last."""
+        return HistoryLog.scan(self.history_dir)
 
     def create_adr(self, title: str | None = None, *, context: str = "") -> Path:
         """Write an ADR for a significant decision of the last run (only when asked)."""
@@ -308,4 +311,7 @@ class Workbench:
         return write_adr(self.history_dir, draft)
 
     def __repr__(self) -> str:
-        return f"Workbench(name={self.name!r}, workspace={self.workspace.root}, mode={self.mode!r})"
+        return (
+            f"{type(self).__name__}(name={self.name!r}, workspace={self.workspace.root}, "
+            f"mode={self.mode!r})"
+        )

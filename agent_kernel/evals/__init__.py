@@ -5,6 +5,8 @@ never sees, and scripted sessions for offline replay. Each task runs in a fresh 
 its hidden checks then run against the app the agent produced.
 
 Names load lazily, so registering the `eval` command costs the CLI nothing until it runs.
+
+A front end (layer 1). May import: the facade and everything below it.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..project.pytest_run import safe_environment
 from ..project.pytest_server import run_pytest_process
+from ..project.safe_env import safe_environment
 from ..project.workspace import META_DIR
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
 

@@ -6,7 +6,7 @@ Files written by Spec-Kit Plus itself (no `status` or `source`) are read too.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +100,56 @@ def search(history_dir: Path, text: str) -> list[PhrSummary]:
         if any(needle in part.casefold() for part in haystack):
             hits.append(summary)
     return hits
+
+
+def record_key(summary: PhrSummary) -> str:
+    """The id a person can use: `<folder>/<NNNN>` (numbering is per folder, as Spec-Kit does)."""
+    return f"{summary.path.parent.name}/{summary.id:04d}"
+
+
+def find_records(records: list[PhrSummary], key: str) -> list[PhrSummary]:
+    """Records matching `auth/0001`, a bare id (`1`, `0001`: every folder's) or a file name."""
+    key = key.strip()
+    folder, _, number = key.rpartition("/")
+    if number.isdigit():
+        return [
+            r
+            for r in records
+            if r.id == int(number) and (not folder or r.path.parent.name == folder)
+        ]
+    return [r for r in records if r.path.name == key]
+
+
+HEADER = ("id", "date", "stage", "feature", "title", "status", "source")
+
+
+@dataclass
+class HistoryLog:
+    """The PHR log as rows of text: what `workbench history list` prints."""
+
+    records: list[PhrSummary]
+    malformed: list[tuple[Path, str]] = field(default_factory=list)
+
+    @classmethod
+    def scan(cls, history_dir: Path) -> HistoryLog:
+        records, malformed = scan_history(history_dir)
+        return cls(records, malformed)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [
+            (record_key(r), str(r.date), r.stage, r.feature, r.title, r.status, r.source)
+            for r in self.records
+        ]
+
+    def __repr__(self) -> str:
+        rows = [HEADER, *self.rows()]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+        lines += [f"malformed: {path.name}: {reason}" for path, reason in self.malformed]
+        return "\n".join(lines)

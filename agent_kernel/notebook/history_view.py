@@ -1,46 +1,17 @@
-"""The PHR log as a table: plain text and HTML."""
+"""The PHR log as a notebook table: the history log's rows, rendered as HTML too."""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..history.index import PhrSummary, scan_history
+from ..history.index import HEADER, HistoryLog
 
 
-@dataclass
-class HistoryTable:
-    records: list[PhrSummary]
-    malformed: list[tuple[Path, str]] = field(default_factory=list)
-
-    @classmethod
-    def scan(cls, history_dir: Path) -> HistoryTable:
-        records, malformed = scan_history(history_dir)
-        return cls(records, malformed)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def rows(self) -> list[tuple[str, ...]]:
-        return [
-            (f"{r.id:04d}", str(r.date), r.stage, r.feature, r.title, r.status, r.source)
-            for r in self.records
-        ]
-
-    HEADER = ("id", "date", "stage", "feature", "title", "status", "source")
-
-    def __repr__(self) -> str:
-        rows = [self.HEADER, *self.rows()]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(self.HEADER))]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
-        ]
-        lines += [f"malformed: {path.name}: {reason}" for path, reason in self.malformed]
-        return "\n".join(lines)
+class HistoryTable(HistoryLog):
+    """`wb.history()` in a notebook: plain text as the CLI prints it, and an HTML table."""
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in self.HEADER)
+        head = "".join(f"<th>{h}</th>" for h in HEADER)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
             for row in self.rows()

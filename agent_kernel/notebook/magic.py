@@ -44,6 +44,7 @@ def current_workbench(namespace: dict[str, Any], options: dict[str, str]) -> Any
     from pathlib import Path
 
     from ..workbench import Workbench
+    from .workbench import NotebookWorkbench
 
     existing = namespace.get(VARIABLE)
     if isinstance(existing, Workbench):
@@ -59,7 +60,7 @@ def current_workbench(namespace: dict[str, Any], options: dict[str, str]) -> Any
                 existing.cassette = Path(options["cassette"])
                 existing.handle = None
             return existing
-    wb = Workbench(
+    wb = NotebookWorkbench(
         options.get("name"),
         workspace=options.get("workspace"),
         mode=options.get("mode", "auto"),

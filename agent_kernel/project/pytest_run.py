@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from .bounded_process import OUTPUT_CAP, cap_output
 from .pytest_server import run_pytest_process
+from .safe_env import safe_environment
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -31,7 +32,6 @@ SKIPPED_PLUGINS = ("-p", "no:nbval")
 PLUGIN_DIR = Path(__file__).resolve().parent / "pytest_plugins"
 OUTCOMES_PLUGIN = "workbench_outcomes"
 OUTCOMES_ENV = "WORKBENCH_OUTCOMES_FILE"
-SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
 SUMMARY_LINE = re.compile(r"\b\d+ (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?)")
 
@@ -73,21 +73,6 @@ def read_outcomes(path: Path) -> dict[str, str] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def safe_environment(root: str) -> dict[str, str]:
-    """os.environ without anything that looks like a credential, rooted at the workspace."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.upper().startswith("ANTHROPIC_")
-        and not any(marker in name.upper() for marker in SECRET_MARKERS)
-    }
-    # The workspace's pytest.ini decides, not the caller's pytest (addopts, plugins, workers).
-    env = {name: value for name, value in env.items() if not name.startswith("PYTEST_")}
-    env["PYTHONPATH"] = root
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
 
 
 def parse_counts(output: str) -> dict[str, int]:

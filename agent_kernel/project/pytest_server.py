@@ -44,6 +44,7 @@ from typing import Any
 
 from . import source_only, warmup
 from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
+from .safe_env import safe_environment
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
@@ -351,8 +352,6 @@ def server_address() -> Path:
 
 def server_environment() -> dict[str, str]:
     """The server's own environment: no credentials, no PYTHONPATH, no pytest settings."""
-    from .pytest_run import safe_environment
-
     env = safe_environment("")
     env.pop("PYTHONPATH", None)
     return env

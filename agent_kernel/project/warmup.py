@@ -27,7 +27,7 @@ _pending: list[str] = []
 
 
 def enable(modules: tuple[str, ...] = STACK) -> None:
-    """Queue the stack for import in the next waits (a Workbench does this when created)."""
+    """Queue the stack for import in the next waits (a Workbench does this at its first run)."""
     _pending[:] = [name for name in modules if name not in sys.modules]
 
 

@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
-    history.add_argument("arg", nargs="?", help="ID for show, TEXT for search")
+    history.add_argument(
+        "arg", nargs="?", help="ID for show (feature/NNNN, e.g. auth/0001), TEXT for search"
+    )
     history.add_argument("--history", type=Path)
     return parser
 
@@ -98,35 +100,17 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..agent.budget import Budget
-    from ..agent.definition import AgentDefinitionError, load_agent
-    from ..agent.runner import run_agent
+    from ..agent.definition import AgentDefinitionError
     from ..api.cassette import CassetteError
-    from ..api.client import ModeError, make_client
-    from ..project.workspace import Workspace
+    from ..api.client import ModeError
     from ..settings import SettingsError
-    from ..tools.ask_user import answers_from, chain, cli_answer
-    from ..tools.base import ToolError
-    from ..workbench import default_history_dir
+    from ..tools.ask_user import cli_answer
+    from ..workbench import Workbench
     from .console import ConsoleObserver
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         return _fail("the prompt is empty")
-    try:
-        agent = load_agent(args.agent)
-        handle = make_client(args.mode, cassette=args.cassette, model=args.model)
-        workspace = Workspace.create(args.workspace)
-    except (
-        AgentDefinitionError,
-        ModeError,
-        CassetteError,
-        SettingsError,
-        ToolError,
-        OSError,
-    ) as exc:
-        return _fail(str(exc))
-    if handle.notice:
-        print(f"workbench: {handle.notice}", file=sys.stderr)
     model = args.model
     if model:
         from ..agent.models import UnknownModelError, resolve_model
@@ -141,25 +125,26 @@ def _run(args: argparse.Namespace) -> int:
         max_cost_usd=args.max_cost,
         max_seconds=args.max_seconds,
     )
-    cassette_answers = handle.cassette.answers if handle.cassette else None
-    answer = chain(
-        answers_from(args.answer) if args.answer else None,
-        answers_from(cassette_answers) if cassette_answers else None,
-        cli_answer,
-    )
+    try:
+        wb = Workbench(
+            workspace=args.workspace,
+            history=args.history,
+            mode=args.mode or "",
+            cassette=args.cassette,
+            answers=args.answer or None,
+            agent=args.agent,
+            model=model,
+            budget=budget,
+            display=False,
+        )
+        handle = wb.connect()
+    except (AgentDefinitionError, ModeError, CassetteError, SettingsError, OSError) as exc:
+        return _fail(str(exc))
+    if handle.notice:
+        print(f"workbench: {handle.notice}", file=sys.stderr)
     observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)
-    result = run_agent(
-        prompt,
-        handle=handle,
-        agent=agent,
-        workspace=workspace,
-        history_dir=args.history or default_history_dir(),
-        model=model,
-        budget=budget,
-        observers=[observer],
-        answer=answer,
-        command="workbench run",
-    )
+    result = wb.run(prompt, observers=[observer], answer=cli_answer, command="workbench run")
+    workspace = wb.workspace
     if args.json:
         print(result.to_json())
     else:
@@ -193,23 +178,26 @@ def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ..history.index import scan_history, search
-    from ..notebook.history_view import HistoryTable
+    from ..history.index import HistoryLog, find_records, search
     from ..workbench import default_history_dir
 
     history_dir = args.history or default_history_dir()
-    records, malformed = scan_history(history_dir)
+    log = HistoryLog.scan(history_dir)
     if args.action == "list":
-        print(repr(HistoryTable(records, malformed)))
+        print(repr(log))
         return EXIT_OK
     if not args.arg:
         return _fail(f"history {args.action} needs an argument")
     if args.action == "search":
-        print(repr(HistoryTable(search(history_dir, args.arg))))
+        print(repr(HistoryLog(search(history_dir, args.arg))))
         return EXIT_OK
-    matches = [r for r in records if str(r.id) == args.arg.lstrip("0") or r.path.name == args.arg]
+    matches = find_records(log.records, args.arg)
     if not matches:
-        return _fail(f"no PHR with id {args.arg}", EXIT_RUN_FAILED)
+        return _fail(
+            f"no PHR with id {args.arg} (ids are <folder>/<number>, e.g. auth/0001; "
+            "`workbench history list` shows them)",
+            EXIT_RUN_FAILED,
+        )
     for record in matches:
         print(f"# {record.path}")
         print(record.path.read_text(encoding="utf-8"))

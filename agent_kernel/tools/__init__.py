@@ -1,4 +1,7 @@
-"""The agent's tools, one module each, and the pieces the loop and front ends reuse."""
+"""The agent's tools (layer 4), one module each, and the pieces the loop and front ends reuse.
+
+May import: `project` (workspace, test runs), `history`, `contract`, `settings`.
+"""
 
 from __future__ import annotations
 

@@ -250,16 +250,20 @@ def test_history_list_show_and_search(cli, kit, script, tmp_path):
     code, out, _ = cli("history", "list", "--history", str(history))
     assert code == 0
     assert "Add ping route to API" in out
+    [row] = [line for line in out.splitlines() if "Add ping route" in line]
+    key = row.split()[0]
+    assert key.endswith("/0001") and "/" in key
 
-    code, out, _ = cli("history", "show", "1", "--history", str(history))
-    assert code == 0
-    assert kit.PROMPT in out
+    for ident in ("1", key):
+        code, out, _ = cli("history", "show", ident, "--history", str(history))
+        assert code == 0
+        assert kit.PROMPT in out
 
     code, out, _ = cli("history", "search", "ping", "--history", str(history))
     assert code == 0 and "Add ping route to API" in out
 
     code, _, err = cli("history", "show", "42", "--history", str(history))
-    assert code == 1 and "no PHR with id 42" in err
+    assert code == 1 and "no PHR with id 42" in err and "auth/0001" in err
 
     code, _, err = cli("history", "show", "--history", str(history))
     assert code == 2 and "needs an argument" in err

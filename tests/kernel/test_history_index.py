@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from agent_kernel.history.index import PhrSummary, scan_history, search
+from agent_kernel.history.index import HistoryLog, PhrSummary, find_records, scan_history, search
 from agent_kernel.history.phr import PromptRecord, write_phr
 
 SPEC_KIT_NATIVE = """---
@@ -150,3 +150,17 @@ def test_search_title_prompt_labels(tmp_path):
     assert [r.path for r in search(tmp_path, "refactor")] == [c]
     assert [r.path for r in search(tmp_path, "i")] == [a, b, c]
     assert search(tmp_path, "nothing like this") == []
+
+
+def test_ids_name_their_folder_so_two_0001_records_differ(tmp_path):
+    items = write(tmp_path, "Items work", 10)
+    users = write(tmp_path, "Users work", 11, feature="users")
+    log = HistoryLog.scan(tmp_path)
+    assert [row[0] for row in log.rows()] == ["items/0001", "users/0001"]
+    text = repr(log)
+    assert "items/0001" in text and "users/0001" in text
+    assert [r.path for r in find_records(log.records, "users/0001")] == [users]
+    assert [r.path for r in find_records(log.records, "items/1")] == [items]
+    assert [r.path for r in find_records(log.records, "0001")] == [items, users]
+    assert find_records(log.records, "auth/0001") == []
+    assert [r.path for r in find_records(log.records, users.name)] == [users]

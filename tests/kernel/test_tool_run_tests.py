@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel.project.pytest_run import parse_counts, safe_environment
+from agent_kernel.project.pytest_run import parse_counts
+from agent_kernel.project.safe_env import safe_environment
 from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools.base import ToolContext, ToolError
 from agent_kernel.tools.run_tests import RunTestsTool, run_pytest

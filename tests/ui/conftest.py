@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from ui_support import OFFLINE_ENV, PING
 
+from agent_kernel import Workbench
 from agent_kernel.settings import reload_settings
-from agent_kernel.workbench import Workbench
 
 
 @pytest.fixture(autouse=True)

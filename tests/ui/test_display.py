@@ -10,6 +10,7 @@ import pytest
 from IPython.lib.pretty import pretty
 from ui_support import OFFLINE_ENV, PING, PING_PROMPT
 
+from agent_kernel import Workbench
 from agent_kernel.agent.events import RunFinished, TextDelta, ToolCalled, ToolFinished, TurnStarted
 from agent_kernel.notebook import display
 from agent_kernel.notebook.display import (
@@ -24,7 +25,6 @@ from agent_kernel.notebook.display import (
     phr_location,
 )
 from agent_kernel.settings import reload_settings
-from agent_kernel.workbench import Workbench
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel import AppLoadError
-from agent_kernel.workbench import Workbench
+from agent_kernel import AppLoadError, Workbench
 
 TIMEOUT = 4.0
 

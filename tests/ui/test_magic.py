@@ -8,8 +8,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from ui_support import ASK, ASK_PROMPT, PING, PING_PROMPT
 
+from agent_kernel import Workbench
 from agent_kernel.notebook.magic import parse_options
-from agent_kernel.workbench import Workbench
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_bad_clicks_say_why(make_wb, tmp_path):
     assert controller.on_create_adr() is None
     assert controller.adr_message.startswith("No ADR written: the last run suggested no ADR")
 
-    from agent_kernel.workbench import Workbench
+    from agent_kernel import Workbench
 
     nowhere = Workbench(workspace=tmp_path / "other", history=tmp_path / "h")  # auto, no key
     stuck = PanelController(nowhere)

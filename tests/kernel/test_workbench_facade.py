@@ -1,0 +1,47 @@
+"""The facade: building one starts nothing; what is warm starts at the first run or test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import agent_kernel.workbench as facade
+from agent_kernel.workbench import Workbench
+
+
+def test_building_a_workbench_starts_nothing_until_first_use(tmp_path, monkeypatch):
+    started: list[str] = []
+    monkeypatch.setattr(facade, "prestart_pytest", lambda: started.append("pytest server"))
+    monkeypatch.setattr(facade.warmup, "enable", lambda: started.append("warm-up"))
+    wb = Workbench(workspace=tmp_path / "ws", history=tmp_path / "history", mode="replay")
+    assert started == []
+    run = wb.pytest("-q", "tests/test_health.py")
+    assert run.passed, run.output
+    assert started == ["pytest server", "warm-up"]
+
+
+def test_the_notebook_facade_changes_no_class_until_it_runs(tmp_path):
+    code = (
+        "from agent_kernel import Workbench, RunResult\n"
+        f"wb = Workbench(workspace={str(tmp_path / 'ws')!r}, history={str(tmp_path / 'h')!r})\n"
+        "import threading\n"
+        "print(hasattr(RunResult, '_repr_html_'), "
+        "[t.name for t in threading.enumerate() if t.name != 'MainThread'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False []"
+
+
+def test_the_core_facade_imports_no_front_end(tmp_path):
+    code = (
+        "import sys\n"
+        "from agent_kernel.workbench import Workbench\n"
+        f"wb = Workbench(workspace={str(tmp_path / 'ws')!r}, history={str(tmp_path / 'h')!r})\n"
+        "wb.history(); wb.diff()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('agent_kernel.notebook', "
+        "'agent_kernel.terminal', 'agent_kernel.evals', 'ipywidgets', 'IPython'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
