@@ -20,6 +20,7 @@ from typing import Any
 from .agent.budget import Budget
 from .agent.definition import AgentDefinition, load_agent
 from .agent.events import Observer
+from .agent.models import check_model
 from .agent.result import RunResult
 from .api.client import ClientHandle, make_client
 from .history.index import HistoryLog
@@ -88,9 +89,20 @@ class Workbench:
     # -- running the agent ----------------------------------------------------------------
 
     def connect(self) -> ClientHandle:
-        """The client for this workbench's mode (auto decides here, and says why)."""
-        self.handle = make_client(self.mode, cassette=self.cassette, model=self.model)
-        return self.handle
+        """The client for this workbench's mode (auto decides here, and says why).
+
+        A model named here is checked first: an unknown id raises UnknownModelError, unless
+        `ANTHROPIC_BASE_URL` points at a gateway, where it is used with a warning.
+        """
+        warning = ""
+        if self.model:
+            gateway = bool(get_settings().anthropic_base_url)
+            self.model, warning = check_model(self.model, gateway=gateway)
+        handle = make_client(self.mode, cassette=self.cassette, model=self.model)
+        if warning:
+            handle.notice = f"{handle.notice} {warning}".strip()
+        self.handle = handle
+        return handle
 
     @property
     def mode_label(self) -> str:

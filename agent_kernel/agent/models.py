@@ -50,6 +50,28 @@ def resolve_model(name: str) -> str:
     raise UnknownModelError(f"the installed anthropic SDK lists no current '{name}' model")
 
 
+def check_model(name: str, *, gateway: bool) -> tuple[str, str]:
+    """(the id to use, a warning or ""): a known id or alias as is, an unknown one refused.
+
+    Known means an alias, an id the pinned SDK lists, or an id the price table has a price
+    for. Behind a gateway (`ANTHROPIC_BASE_URL`) model names may differ, so an unknown one is
+    accepted with a warning, and its cost shows as unknown.
+    """
+    model = resolve_model(name)
+    if model in sdk_model_ids() or price_for(model) is not None:
+        return model, ""
+    if gateway:
+        return model, (
+            f"model {model!r} is not one the installed anthropic SDK knows; using it as is "
+            "for the gateway at ANTHROPIC_BASE_URL (its cost shows as unknown)"
+        )
+    raise UnknownModelError(
+        f"unknown model {model!r}: use an alias ({', '.join(ALIASES)}) or an id the installed "
+        f"anthropic SDK lists (e.g. {', '.join(sdk_model_ids()[:3])}); names of other "
+        "gateways are accepted when ANTHROPIC_BASE_URL points at one"
+    )
+
+
 @dataclass(frozen=True)
 class Price:
     """US dollars per million tokens."""
@@ -77,9 +99,9 @@ PRICE_TABLE: dict[str, Price] = {
     "claude-fable": _price(3.0, 15.0),
     "claude-mythos": _price(15.0, 75.0),
 }
-DEFAULT_PRICE = _price(3.0, 15.0)
 
 
-def price_for(model: str) -> Price:
+def price_for(model: str) -> Price | None:
+    """The list price of a model id by its longest known prefix; None when it has none."""
     matches = [prefix for prefix in PRICE_TABLE if model.startswith(prefix)]
-    return PRICE_TABLE[max(matches, key=len)] if matches else DEFAULT_PRICE
+    return PRICE_TABLE[max(matches, key=len)] if matches else None

@@ -33,7 +33,10 @@ class Usage:
         )
 
     def cost_usd(self, model: str) -> float:
+        """The list-price cost; 0.0 for a model without a known price (shown as unknown)."""
         price = price_for(model)
+        if price is None:
+            return 0.0
         return (
             self.input_tokens * price.input
             + self.output_tokens * price.output
@@ -43,3 +46,20 @@ class Usage:
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+def spend_text(
+    tokens_in: int, tokens_out: int, cost: float, *, model: str, source: str, detail: str = ""
+) -> str:
+    """Tokens and cost as a person should read them.
+
+    A scripted session called no model: its numbers are what the authored turns would have
+    cost, so they are marked as estimates. A model without a known price has no cost.
+    """
+    tokens = f"{tokens_in:,} in / {tokens_out:,} out tokens" + (f" ({detail})" if detail else "")
+    money = f"${cost:.4f}" if price_for(model) is not None else "cost unknown"
+    if source == "scripted":
+        return f"{tokens} · {money} (estimates: a scripted session calls no model)"
+    if price_for(model) is None:
+        return f"{tokens} · {money} (no price for {model!r})"
+    return f"{tokens} · {money}"

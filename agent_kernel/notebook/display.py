@@ -33,6 +33,7 @@ from ..agent.events import (
     TurnStarted,
     UsageReported,
 )
+from ..agent.usage import spend_text
 from ..history.redaction import redact, redact_obj, secret_values
 from ..terminal.console import ConsoleObserver, summarize_input
 from .code_refs import CodeSnippet, snippets
@@ -327,11 +328,14 @@ def tokens_in(usage: Any) -> int:
 
 def status_text(result: Any) -> str:
     mark = "✔" if result.status == "ok" else "✘"
-    return (
-        f"{mark} {result.status}: {result.reason} · {result.turns} turns · "
-        f"{tokens_in(result.usage):,} in / {result.usage.output_tokens:,} out tokens · "
-        f"${result.cost_usd:.4f}"
+    spend = spend_text(
+        tokens_in(result.usage),
+        result.usage.output_tokens,
+        result.cost_usd,
+        model=result.model,
+        source=result.source,
     )
+    return f"{mark} {result.status}: {result.reason} · {result.turns} turns · {spend}"
 
 
 def result_sections(result: Any, history_dir: Path | str | None = None) -> tuple[str, str]:
@@ -401,13 +405,20 @@ class Progress:
     cache_read: int = 0
     cache_write: int = 0
     cost_usd: float = 0.0
+    model: str = ""
+    source: str = ""
 
     def text(self, elapsed: float | None = None) -> str:
         tokens_in = self.input_tokens + self.cache_read + self.cache_write
-        line = (
-            f"turn {self.turn} · {tokens_in:,} in / {self.output_tokens:,} out tokens "
-            f"(cache read {self.cache_read:,}, write {self.cache_write:,}) · ${self.cost_usd:.4f}"
+        spend = spend_text(
+            tokens_in,
+            self.output_tokens,
+            self.cost_usd,
+            model=self.model,
+            source=self.source,
+            detail=f"cache read {self.cache_read:,}, write {self.cache_write:,}",
         )
+        line = f"turn {self.turn} · {spend}"
         return line + (f" · {elapsed:.0f} s" if elapsed is not None else "")
 
 
@@ -432,6 +443,7 @@ class RunView:
         if isinstance(event, RunStarted):
             self.mode = mode_info(event.mode, event.source, event.label, event.notice)
             self.model = event.model
+            self.progress.model, self.progress.source = event.model, event.source
             self.started = time.monotonic()
         elif isinstance(event, TextDelta):
             last = self.segments[-1] if self.segments else None

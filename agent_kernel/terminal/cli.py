@@ -101,6 +101,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ..agent.budget import Budget
     from ..agent.definition import AgentDefinitionError
+    from ..agent.models import UnknownModelError
     from ..api.cassette import CassetteError
     from ..api.client import ModeError
     from ..settings import SettingsError
@@ -111,14 +112,6 @@ def _run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         return _fail("the prompt is empty")
-    model = args.model
-    if model:
-        from ..agent.models import UnknownModelError, resolve_model
-
-        try:
-            model = resolve_model(model)
-        except UnknownModelError as exc:
-            return _fail(str(exc))
     budget = Budget(
         max_turns=args.max_turns,
         max_output_tokens=args.max_output_tokens,
@@ -133,12 +126,19 @@ def _run(args: argparse.Namespace) -> int:
             cassette=args.cassette,
             answers=args.answer or None,
             agent=args.agent,
-            model=model,
+            model=args.model,
             budget=budget,
             display=False,
         )
         handle = wb.connect()
-    except (AgentDefinitionError, ModeError, CassetteError, SettingsError, OSError) as exc:
+    except (
+        AgentDefinitionError,
+        ModeError,
+        CassetteError,
+        SettingsError,
+        UnknownModelError,
+        OSError,
+    ) as exc:
         return _fail(str(exc))
     if handle.notice:
         print(f"workbench: {handle.notice}", file=sys.stderr)

@@ -17,6 +17,7 @@ from ..agent.events import (
     TurnStarted,
     UsageReported,
 )
+from ..agent.usage import spend_text
 from ..history.redaction import redact
 
 
@@ -107,8 +108,10 @@ class ConsoleObserver:
             self.line(f"! {event.message}")
         elif isinstance(event, RunFinished):
             r = event.result
-            self.line(
-                f"== {r.status}: {r.reason} · {r.turns} turns · "
-                f"{r.usage.input_tokens + r.usage.cache_read_tokens + r.usage.cache_write_tokens}"
-                f" in / {r.usage.output_tokens} out tokens · ${r.cost_usd:.4f}"
+            tokens_in = (
+                r.usage.input_tokens + r.usage.cache_read_tokens + r.usage.cache_write_tokens
             )
+            spend = spend_text(
+                tokens_in, r.usage.output_tokens, r.cost_usd, model=r.model, source=r.source
+            )
+            self.line(f"== {r.status}: {r.reason} · {r.turns} turns · {spend}")

@@ -210,6 +210,39 @@ def test_a_bad_model_is_one_line(cli, kit, script, tmp_path):
     assert "not a model id" in err
 
 
+def test_an_unknown_model_is_refused_with_the_aliases(cli, kit, script, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    code, _, err = cli(*run_args(kit, tmp_path, script(kit.ping_turns())), "--model", "gpt-9")
+    assert code == 2
+    assert "unknown model 'gpt-9'" in err and "sonnet, opus, haiku" in err
+    assert not (tmp_path / "history").exists()  # refused before anything ran
+
+
+def test_an_unknown_model_behind_a_gateway_runs_with_a_warning_and_no_price(
+    cli, kit, script, tmp_path, monkeypatch
+):
+    from agent_kernel.settings import reload_settings
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/gateway")
+    reload_settings()
+    try:
+        argv = run_args(kit, tmp_path, script(kit.ping_turns()), "--model", "gpt-9")
+        code, out, err = cli(*argv)
+    finally:
+        monkeypatch.delenv("ANTHROPIC_BASE_URL")
+        reload_settings()
+    assert code == 0, err
+    assert "not one the installed anthropic SDK knows" in err
+    assert "cost unknown" in out and "$0.0000" not in out
+
+
+def test_a_scripted_replay_marks_its_tokens_and_cost_as_estimates(cli, kit, script, tmp_path):
+    code, out, _ = cli(*run_args(kit, tmp_path, script(kit.ping_turns())))
+    assert code == 0
+    [final] = [line for line in out.splitlines() if line.startswith("== ok")]
+    assert "out tokens · $" in final and "estimates: a scripted session calls no model" in final
+
+
 def test_auto_mode_says_it_replays(cli, kit, script, tmp_path):
     code, _, err = cli(
         "run",
