@@ -27,7 +27,7 @@ from .history.index import HistoryLog
 from .project import warmup
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
-from .project.workspace import Workspace
+from .project.workspace import META_DIR, Workspace
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
@@ -69,7 +69,7 @@ class Workbench:
     ) -> None:
         self.name = name
         self.workspace = Workspace.create(workspace)
-        self.history_dir = Path(history) if history else default_history_dir()
+        self._history = Path(history) if history else None
         self.mode = (mode or get_settings().mode or "auto").lower()
         if cassette is None and name:
             candidate = cassette_for(name)
@@ -85,6 +85,32 @@ class Workbench:
         self._client: Any = None
         self._run_lock = threading.Lock()
         self.handle: ClientHandle | None = None
+
+    @property
+    def history_dir(self) -> Path:
+        """Where this workbench's PHRs and ADRs go.
+
+        The history passed in, or `WORKBENCH_HISTORY`, when given. Otherwise a replay of a
+        scripted session writes into the workspace's own history (`.workbench/history/`), so
+        trying a lesson offline leaves the repository's `history/` as it was; live and
+        recorded runs write to the repository's `history/`.
+        """
+        if self._history is not None:
+            return self._history
+        if os.environ.get("WORKBENCH_HISTORY"):
+            return default_history_dir()
+        handle = self.handle
+        if handle is None:
+            from .api.cassette import CassetteError
+            from .api.client import ModeError
+
+            try:
+                handle = self.connect()
+            except (ModeError, CassetteError, ValueError):
+                return default_history_dir()
+        if handle.mode == "replay" and handle.source == "scripted":
+            return self.workspace.root / META_DIR / "history"
+        return default_history_dir()
 
     # -- running the agent ----------------------------------------------------------------
 

@@ -34,6 +34,10 @@ def default_baseline() -> Path:
     return Path(__file__).resolve().parents[2] / PACKAGE
 
 
+class WorkspaceError(ValueError):
+    """A directory that cannot become a workspace: no parent, or somebody else's files."""
+
+
 class PathRefused(Exception):
     """A path the workspace will not hand out: outside its root, or inside its records.
 
@@ -96,16 +100,38 @@ class Workspace:
 
     def __init__(self, root: Path | str) -> None:
         self.root: Path = Path(root).expanduser().resolve()
+        self.created = False  # set by `create` when it filled the directory from the baseline
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
 
     @classmethod
     def create(cls, path: Path | str | None = None, *, baseline: Path | None = None) -> Workspace:
-        """A workspace at `path` (a new temp dir when None), reused if it holds the app already."""
+        """A workspace at `path` (a new temp dir when None), reused if it holds the app already.
+
+        A new one is made only where its parent exists, so a mistyped path is an error rather
+        than a tree of new folders; a directory holding other files is refused, never filled.
+        `created` says whether this call made it.
+        """
         root = Path(tempfile.mkdtemp(prefix="workbench-")) if path is None else Path(path)
-        root.mkdir(parents=True, exist_ok=True)
+        root = root.expanduser()
+        if not root.exists():
+            if not root.parent.is_dir():
+                raise WorkspaceError(
+                    f"cannot make a workspace at {root}: its parent {root.parent} does not exist"
+                )
+            root.mkdir()
+        elif not root.is_dir():
+            raise WorkspaceError(f"cannot make a workspace at {root}: it is a file")
+        elif (
+            not (root / PACKAGE).exists() and not (root / META_DIR).exists() and any(root.iterdir())
+        ):
+            raise WorkspaceError(
+                f"{root} is not empty and is not a workspace (no {PACKAGE}/ or {META_DIR}/ in "
+                "it); give an empty or new directory, or an existing workspace"
+            )
         workspace = cls(root)
+        workspace.created = not (root / PACKAGE).exists()
         source = Path(baseline).resolve() if baseline is not None else default_baseline()
         if not (workspace.root / PACKAGE).exists():
             workspace._populate(workspace.root, source)

@@ -104,6 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..agent.models import UnknownModelError
     from ..api.cassette import CassetteError
     from ..api.client import ModeError
+    from ..project.workspace import WorkspaceError
     from ..settings import SettingsError
     from ..tools.ask_user import cli_answer
     from ..workbench import Workbench
@@ -137,9 +138,12 @@ def _run(args: argparse.Namespace) -> int:
         CassetteError,
         SettingsError,
         UnknownModelError,
+        WorkspaceError,
         OSError,
     ) as exc:
         return _fail(str(exc))
+    if wb.workspace.created:
+        print(f"workbench: new workspace from the baseline at {wb.workspace.root}", file=sys.stderr)
     if handle.notice:
         print(f"workbench: {handle.notice}", file=sys.stderr)
     observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)

@@ -350,3 +350,20 @@ def test_eval_is_a_workbench_subcommand(tmp_path):
     assert report["mode"] == "replay"
     assert report["variants"][0]["pass_at_1"] == 1.0
     assert report["tasks"][0]["task"] == "rest_notes"
+
+
+def test_a_mistyped_workspace_is_refused_and_a_new_one_is_announced(cli, kit, script, tmp_path):
+    cassette = script(kit.ping_turns())
+    code, _, err = cli(
+        "run", kit.PROMPT, "--mode", "replay", "--cassette", str(cassette),
+        "--workspace", str(tmp_path / "nonexistent" / "dir"),
+        "--history", str(tmp_path / "history"),
+    )  # fmt: skip
+    assert code == 2 and "does not exist" in err
+    assert not (tmp_path / "nonexistent").exists()
+
+    code, _, err = cli(*run_args(kit, tmp_path, cassette))
+    assert code == 0
+    assert f"new workspace from the baseline at {(tmp_path / 'ws').resolve()}" in err
+    code, _, err = cli(*run_args(kit, tmp_path, cassette))
+    assert "new workspace" not in err

@@ -45,3 +45,37 @@ def test_the_core_facade_imports_no_front_end(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_scripted_replay_keeps_its_phrs_in_the_workspace(
+    tmp_path, kit, script, fake_checks, monkeypatch
+):
+    repo_history = tmp_path / "repo-history"
+    monkeypatch.delenv("WORKBENCH_HISTORY", raising=False)
+    monkeypatch.setattr(facade, "default_history_dir", lambda: repo_history)
+    wb = Workbench(workspace=tmp_path / "ws", mode="replay", cassette=script(kit.ping_turns()))
+    result = wb.run(kit.PROMPT)
+    assert result.status == "ok", result.reason
+    own = wb.workspace.root / ".workbench" / "history"
+    assert result.phr_path is not None and own in result.phr_path.parents
+    assert not repo_history.exists()
+    assert [r.path for r in wb.history().records] == [result.phr_path]
+    assert "sandbox_app/api/routes/ping.py" in wb.workspace.changed_files()
+    assert not any(f.startswith(".workbench") for f in wb.workspace.changed_files())
+
+
+def test_live_recorded_and_explicit_histories_keep_their_place(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    repo_history = tmp_path / "repo-history"
+    monkeypatch.delenv("WORKBENCH_HISTORY", raising=False)
+    monkeypatch.setattr(facade, "default_history_dir", lambda: repo_history)
+    wb = Workbench(workspace=tmp_path / "ws")
+    for mode, source in [("live", "live"), ("record", "live"), ("replay", "recorded")]:
+        wb.handle = SimpleNamespace(mode=mode, source=source)
+        assert wb.history_dir == repo_history
+    wb.handle = SimpleNamespace(mode="replay", source="scripted")
+    assert wb.history_dir == wb.workspace.root / ".workbench" / "history"
+    chosen = Workbench(workspace=tmp_path / "ws", history=tmp_path / "mine")
+    chosen.handle = SimpleNamespace(mode="replay", source="scripted")
+    assert chosen.history_dir == tmp_path / "mine"

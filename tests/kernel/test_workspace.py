@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from agent_kernel.project.workspace import PYTEST_INI, PathRefused, Workspace, default_baseline
+from agent_kernel.project.workspace import (
+    PYTEST_INI,
+    PathRefused,
+    Workspace,
+    WorkspaceError,
+    default_baseline,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -181,3 +187,24 @@ def test_relative_read_text_and_file_tree(workspace: Workspace):
     assert ".workbench" not in tree
     cut = workspace.file_tree(max_entries=3).splitlines()
     assert len(cut) == 4 and cut[-1].startswith("... (") and cut[-1].endswith("more entries)")
+
+
+def test_a_new_workspace_needs_an_existing_parent(tmp_path: Path):
+    with pytest.raises(WorkspaceError, match=r"its parent .* does not exist"):
+        Workspace.create(tmp_path / "no" / "such" / "ws")
+    assert not (tmp_path / "no").exists()
+    made = Workspace.create(tmp_path / "ws")
+    assert made.created and (made.root / "sandbox_app").is_dir()
+    assert not Workspace.create(tmp_path / "ws").created  # reused as is
+
+
+def test_a_directory_with_other_files_is_refused_and_left_alone(tmp_path: Path):
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("mine\n")
+    with pytest.raises(WorkspaceError, match="is not empty and is not a workspace"):
+        Workspace.create(other)
+    assert sorted(p.name for p in other.iterdir()) == ["todo.txt"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(WorkspaceError, match="it is a file"):
+        Workspace.create(tmp_path / "file")
