@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from ..documents import DocumentError, load_yaml
 
 REQUIRED = ("name", "description")
 
@@ -58,9 +58,9 @@ def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
         raise AgentDefinitionError(f"{where}: the front matter is not closed by '---'")
     header, body = parts[0][3:], parts[1].lstrip("-").strip()
     try:
-        meta = yaml.safe_load(header) or {}
-    except yaml.YAMLError as exc:
-        raise AgentDefinitionError(f"{where}: front matter is not valid YAML: {exc}") from exc
+        meta = load_yaml(header, where) or {}  # the header starts on the file's first line
+    except DocumentError as exc:
+        raise AgentDefinitionError(f"{exc} (in the front matter)") from exc
     if not isinstance(meta, dict):
         raise AgentDefinitionError(f"{where}: front matter must be a mapping")
     missing = [key for key in REQUIRED if not str(meta.get(key) or "").strip()]

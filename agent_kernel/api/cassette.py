@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
+from ..documents import DocumentError, load_yaml
 from ..history.redaction import redact_obj
 
 Source = Literal["scripted", "recorded"]
@@ -131,9 +132,9 @@ def load_cassette(path: Path | str) -> Cassette:
     if not path.is_file():
         raise CassetteError(f"cassette not found: {path}")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise CassetteError(f"{path.name}: not valid YAML: {exc}") from exc
+        data = load_yaml(path.read_text(encoding="utf-8"), path)
+    except DocumentError as exc:
+        raise CassetteError(str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CassetteError(f"{path.name}: cannot be read as UTF-8 text: {exc}") from exc
     try:

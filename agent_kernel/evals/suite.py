@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from ..documents import DocumentError, load_yaml
 
 TASK_FILE = "task.yaml"
 HIDDEN_DIR = "hidden"
@@ -70,9 +70,9 @@ def load_task(folder: Path) -> Task:
     if not spec.is_file():
         raise SuiteError(f"{folder.name}: no {TASK_FILE}")
     try:
-        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SuiteError(f"{folder.name}/{TASK_FILE}: not valid YAML: {exc}") from exc
+        data = load_yaml(spec.read_text(encoding="utf-8"), f"{folder.name}/{TASK_FILE}")
+    except DocumentError as exc:
+        raise SuiteError(str(exc)) from exc
     if not isinstance(data, dict):
         raise SuiteError(f"{folder.name}/{TASK_FILE}: must be a mapping")
     missing = [key for key in ("id", "capability", "title", "prompt") if not data.get(key)]

@@ -151,5 +151,10 @@ class HistoryLog:
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows
         ]
-        lines += [f"malformed: {path.name}: {reason}" for path, reason in self.malformed]
+        lines += [
+            f"malformed: {reason}"
+            if reason.startswith(path.name)
+            else f"malformed: {path.name}: {reason}"
+            for path, reason in self.malformed
+        ]
         return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any, get_args
 import yaml
 
 from ..contract import Stage
+from ..documents import DocumentError, load_yaml
 from .numbering import allocate_numbered, format_number
 from .redaction import redact, redact_obj
 
@@ -351,8 +352,11 @@ def write_phr(history_dir: Path, record: PromptRecord) -> Path:
 # --- reading back ---------------------------------------------------------------------------
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter, body); ValueError when there is none or it is not a YAML mapping."""
+def split_front_matter(text: str, source: str = "PHR") -> tuple[dict[str, Any], str]:
+    """(front matter, body); ValueError when there is none or it is not a YAML mapping.
+
+    A YAML fault names `source`, and the line and column in the file.
+    """
     lines = text.split("\n")
     if not lines or lines[0].rstrip("\r") != "---":
         raise ValueError("no YAML front matter (file must start with '---')")
@@ -362,9 +366,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     else:
         raise ValueError("front matter is not closed by '---'")
     try:
-        meta = yaml.safe_load("\n".join(lines[1:index]))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"bad YAML front matter: {_one_line(exc)}") from exc
+        meta = load_yaml("\n".join(lines[1:index]), source, first_line=2)
+    except DocumentError as exc:
+        raise ValueError(f"{exc} (in the front matter)") from exc
     if not isinstance(meta, dict):
         raise ValueError("front matter is not a YAML mapping")
     return meta, "\n".join(lines[index + 1 :])
@@ -418,7 +422,7 @@ def parse_phr(path: Path) -> dict[str, Any]:
     Raises ValueError when the file has no readable front matter.
     """
     text = Path(path).read_bytes().decode("utf-8")
-    meta, body = split_front_matter(text)
+    meta, body = split_front_matter(text, Path(path).name)
     sections, prompt = _sections(body)
     return {
         "path": Path(path),

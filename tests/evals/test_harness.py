@@ -154,3 +154,13 @@ def test_a_comparison_table_and_chart_for_two_variants(tmp_path):
     assert "## Comparison" in markdown and "## Tasks: model-b" in markdown
     md_path, png_path = write_report(report, tmp_path / "out" / "compare.md")
     assert md_path.is_file() and png_path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_broken_task_file_names_its_folder_line_and_column(tmp_path):
+    from agent_kernel.evals.suite import load_task
+
+    folder = tmp_path / "broken_task"
+    folder.mkdir()
+    (folder / "task.yaml").write_text("id: broken\nprompt: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"^broken_task/task\.yaml: line 3, column 1: not valid"):
+        load_task(folder)

@@ -109,7 +109,7 @@ def test_a_body_with_a_horizontal_rule_stays_whole():
     [
         ("name: a\ndescription: b\n\nbody", "must start with a '---' YAML front matter block"),
         ("---\nname: a\ndescription: b\nbody without end", "front matter is not closed"),
-        ("---\nname: [a\ndescription: b\n---\nbody", "front matter is not valid YAML"),
+        ("---\nname: [a\ndescription: b\n---\nbody", "line 3, column 12: not valid YAML"),
         ("---\n- a\n- b\n---\nbody", "front matter must be a mapping"),
         ("---\ndescription: b\n---\nbody", "missing name"),
         ("---\nname: a\n---\nbody", "missing description"),

@@ -116,7 +116,8 @@ def test_a_scripted_cassette_loads_and_is_labelled(script, kit):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("source: scripted\nmodel: [unclosed\n", "not valid YAML"),
+        ("source: scripted\nmodel: [unclosed\n", "yaml: line 3, column 1: not valid YAML"),
+        ("source: scripted\nturns:\n  - text: hi\n   x: 1\n", "yaml: line 4, column 4: not valid"),
         ("- just\n- a list\n", "a cassette is a mapping"),
         ("model: m\nturns: [{text: hi}]\n", "`source` must be 'scripted' or 'recorded'"),
         ("source: taped\nmodel: m\nturns: [{text: hi}]\n", "`source` must be"),

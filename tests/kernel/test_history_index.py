@@ -107,7 +107,10 @@ def test_malformed_files_reported_good_ones_kept(tmp_path):
         "0006-bad-date.green.prompt.md",
         "0007-list.green.prompt.md",
     }
-    assert "bad YAML" in reasons["0002-bad-yaml.green.prompt.md"]
+    assert reasons["0002-bad-yaml.green.prompt.md"].startswith(
+        "0002-bad-yaml.green.prompt.md: line "
+    )
+    assert "not valid YAML" in reasons["0002-bad-yaml.green.prompt.md"]
     assert "missing" in reasons["0003-missing.green.prompt.md"]
     assert "id" in reasons["0003-missing.green.prompt.md"]
     assert "front matter" in reasons["0004-no-front.green.prompt.md"]
