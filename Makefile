@@ -8,6 +8,7 @@ STAMP            := $(VENV)/.installed
 KERNEL_NAME      := fastapi-workbench
 KERNEL_DISPLAY   := FastAPI Workbench (.venv)
 KERNELSPEC       := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
+LAB_OVERRIDES    := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 JUPYTER_PORT     ?= 8888
 JUPYTER_IP       ?= 127.0.0.1
@@ -22,7 +23,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # The workbench's own bytecode is compiled here, incrementally: an editable install leaves
 # it to the first import, which never caches it where PYTHONDONTWRITEBYTECODE is set (many
 # container images), so every kernel and CLI start would compile the package again.
-install: $(STAMP) $(KERNELSPEC)
+install: $(STAMP) $(KERNELSPEC) $(LAB_OVERRIDES)
 	@$(PY) -m compileall -q agent_kernel
 
 $(PY):
@@ -38,6 +39,12 @@ $(STAMP): pyproject.toml | $(PY)
 # extensions, so it is written again whenever they change.
 $(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py
 	$(PY) -m agent_kernel.notebook.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
+
+# JupyterLab's defaults for this venv's server only: no news question on first start, which
+# would cover the notebook's outputs (a setting in JupyterLab's overrides.json, no patch).
+$(LAB_OVERRIDES): agent_kernel/notebook/lab_overrides.json | $(STAMP)
+	mkdir -p $(dir $@)
+	cp $< $@
 
 lab: install
 	mkdir -p notebooks

@@ -36,9 +36,9 @@ from ..agent.events import (
 from ..agent.usage import spend_text
 from ..history.redaction import redact, redact_obj, secret_values
 from ..terminal.console import ConsoleObserver, summarize_input
+from ..terminal.sections import checks_text, contract_text, diff_lines, diff_text
 from .code_refs import CodeSnippet, snippets
 
-DIFF_LINE_CAP = 2000
 OUTPUT_PREVIEW = 4000
 GO_LIVE = (
     "To go live, set ANTHROPIC_API_KEY (in the environment or .env) and run with "
@@ -143,39 +143,11 @@ def describe_mode(workbench: Any) -> ModeInfo:
 # -- the closing sections ---------------------------------------------------------------------
 
 
-def _items_text(title: str, items: list[str]) -> list[str]:
-    return [f"{title}:", *(f"  - {item}" for item in items)] if items else []
-
-
 def _items_html(title: str, items: list[str]) -> str:
     if not items:
         return ""
     lis = "".join(f"<li>{_esc(item)}</li>" for item in items)
     return f"<div><b>{_esc(title)}</b><ul style='margin:0'>{lis}</ul></div>"
-
-
-def contract_text(contract: Any) -> str:
-    if contract is None:
-        return "No Execution Contract: the run ended without a valid one."
-    lines = [f"Surface and success: {contract.surface_and_success}"]
-    lines += _items_text("Constraints", contract.constraints)
-    lines += _items_text("Invariants", contract.invariants)
-    lines += _items_text("Non-goals", contract.non_goals)
-    lines.append(f"Artifact: {contract.artifact_summary}")
-    lines += _items_text(
-        "Acceptance checks", [f"{c.description} ({c.test})" for c in contract.acceptance_checks]
-    )
-    lines += _items_text("Follow-ups and risks", contract.follow_ups_and_risks)
-    lines += _items_text(
-        "Decisions",
-        [
-            f"{d.title}: {d.choice}" + (" [significant]" if d.significant else "")
-            for d in contract.decisions
-        ],
-    )
-    phr = contract.phr
-    lines.append(f"PHR: stage {phr.stage}, feature {phr.feature}, title {phr.title!r}")
-    return "\n".join(lines)
 
 
 def contract_html(contract: Any) -> str:
@@ -200,16 +172,6 @@ def contract_html(contract: Any) -> str:
         + f"<div><b>PHR:</b> stage {_esc(phr.stage)}, feature {_esc(phr.feature)}, "
         f"title “{_esc(phr.title)}”</div></div>"
     )
-
-
-def checks_text(checks: list[Any]) -> str:
-    if not checks:
-        return "No acceptance checks were run."
-    passed = sum(check.passed for check in checks)
-    lines = [f"Acceptance checks: {passed}/{len(checks)} passed"]
-    for check in checks:
-        lines.append(f"  [{'PASS' if check.passed else 'FAIL'}] {check.description} ({check.test})")
-    return "\n".join(lines)
 
 
 def checks_html(checks: list[Any]) -> str:
@@ -239,25 +201,11 @@ def checks_html(checks: list[Any]) -> str:
     )
 
 
-def _diff_lines(diff: str) -> tuple[list[str], int]:
-    lines = diff.splitlines()
-    return lines[:DIFF_LINE_CAP], max(0, len(lines) - DIFF_LINE_CAP)
-
-
-def diff_text(diff: str) -> str:
-    if not diff.strip():
-        return "No changes in the workspace."
-    lines, cut = _diff_lines(diff)
-    if cut:
-        lines.append(f"... {cut} more lines (wb.diff() has them all)")
-    return "\n".join(lines)
-
-
 def diff_html(diff: str) -> str:
     """A unified diff with additions green, removals red, hunks and files marked."""
     if not diff.strip():
         return "<div><i>No changes in the workspace.</i></div>"
-    lines, cut = _diff_lines(diff)
+    lines, cut = diff_lines(diff)
     out = []
     for line in lines:
         style = ""

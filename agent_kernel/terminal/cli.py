@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
 
+    sub.add_parser("demo", help="replay the tour's scripted session offline (no key needed)")
+
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
     new = adr_sub.add_parser("new", help="write a new ADR (only ever on request)")
@@ -81,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) and EXIT_USAGE
     if args.command == "run":
         return _run(args)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo()
     if args.command == "adr":
         return _adr(args, parser)
     if args.command == "history":

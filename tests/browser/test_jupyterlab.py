@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+NEWS_QUESTION = re.compile("official Jupyter news", re.IGNORECASE)
 SCREENSHOT = REPO / "artifacts" / "browser" / "jupyterlab.png"
 KERNEL = "fastapi-workbench-browser-test"
 KERNEL_NAME = "FastAPI Workbench (browser test)"
@@ -102,14 +103,11 @@ def write_kernelspec(data_dir: Path) -> None:
 
 
 def write_lab_settings(config_dir: Path) -> None:
-    """Keep every cell in the DOM (no windowing) and no news or update pop-ups."""
+    """Keep every cell in the DOM (no windowing); no news question comes from `make install`."""
     settings = config_dir / "lab" / "user-settings" / "@jupyterlab"
     tracker = settings / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
-    notes = settings / "apputils-extension" / "notification.jupyterlab-settings"
-    notes.parent.mkdir(parents=True)
-    notes.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}), "utf-8")
 
 
 @dataclass
@@ -260,6 +258,8 @@ def test_panel_and_replay_run_in_jupyterlab(lab: Lab) -> None:
             expect(panel).to_contain_text("submit_result")
             panel.locator(".lm-TabBar-tabLabel", has_text="Checks").click()
             expect(panel).to_contain_text("Acceptance checks: 1/1 passed")
+            # with the server's news feed off, no first-start question covers the outputs
+            expect(page.get_by_text(NEWS_QUESTION)).to_have_count(0)
             panel.scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOT))
         except Exception:

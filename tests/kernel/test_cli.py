@@ -367,3 +367,19 @@ def test_a_mistyped_workspace_is_refused_and_a_new_one_is_announced(cli, kit, sc
     assert f"new workspace from the baseline at {(tmp_path / 'ws').resolve()}" in err
     code, _, err = cli(*run_args(kit, tmp_path, cassette))
     assert "new workspace" not in err
+
+
+def test_demo_replays_the_tour_offline_and_says_how_to_go_live(cli, tmp_path, monkeypatch):
+    import agent_kernel.workbench as facade
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("WORKBENCH_HISTORY", raising=False)
+    monkeypatch.setattr(facade, "default_history_dir", lambda: tmp_path / "repo-history")
+    code, out, err = cli("demo")
+    assert code == 0, err
+    assert "scripted session" in out and "not a model answer" in out
+    assert "== Execution Contract\nSurface and success:" in out
+    assert "Acceptance checks:" in out and "[FAIL]" not in out
+    assert "diff --git a/sandbox_app/" in out
+    assert "export ANTHROPIC_API_KEY" in out
+    assert not (tmp_path / "repo-history").exists()  # its PHR stays in its own workspace
