@@ -9,6 +9,13 @@ import agent_kernel.workbench as facade
 from agent_kernel.workbench import Workbench
 
 
+def python(code: str) -> str:
+    """What a fresh interpreter prints running `code` (it must succeed)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def test_building_a_workbench_starts_nothing_until_first_use(tmp_path, monkeypatch):
     started: list[str] = []
     monkeypatch.setattr(facade, "prestart_pytest", lambda: started.append("pytest server"))
@@ -28,9 +35,7 @@ def test_the_notebook_facade_changes_no_class_until_it_runs(tmp_path):
         "print(hasattr(RunResult, '_repr_html_'), "
         "[t.name for t in threading.enumerate() if t.name != 'MainThread'])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False []"
+    assert python(code) == "False []"
 
 
 def test_the_core_facade_imports_no_front_end(tmp_path):
@@ -42,9 +47,7 @@ def test_the_core_facade_imports_no_front_end(tmp_path):
         "print(sorted(m for m in sys.modules if m.startswith(('agent_kernel.notebook', "
         "'agent_kernel.terminal', 'agent_kernel.evals', 'ipywidgets', 'IPython'))))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert python(code) == "[]"
 
 
 def test_a_scripted_replay_keeps_its_phrs_in_the_workspace(
