@@ -167,8 +167,12 @@ def run_pytest_args(
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
     env = safe_environment(root)
+    # A project copy adds its own settings (its .env values, `env=`) and import root.
+    project_env = getattr(workspace, "test_environment", None)
+    if project_env is not None:
+        env.update(project_env())
     if outcomes is not None:
-        env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
+        env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
     run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)
@@ -198,8 +202,9 @@ class RunTestsTool:
         return {
             "name": self.name,
             "description": (
-                "Run pytest in the workspace (rooted at the workspace, with its pytest.ini: "
-                "tests live under tests/ and import the app as `sandbox_app`). Without "
+                "Run pytest in the workspace (rooted at the workspace, with the project's own "
+                "pytest configuration and conftest.py; the system prompt names the tests and "
+                "how they import the app). Without "
                 "`target` the whole suite runs; with `target` only that file, folder or node "
                 "id (e.g. tests/test_items.py::test_create_item). Returns a header "
                 "(passed / failed / timed out, counts, duration) and pytest's output, cut in "
