@@ -32,10 +32,9 @@ _active: dict[str, Any] = {}  # the one project app loaded now: {"root", "stashe
 
 
 def _under(path: str | None, root: str) -> bool:
-    if not path:
-        return False
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root + os.sep)
+    # Plain prefixes: the project is imported from its real path, so its modules' files
+    # start with it (a realpath per module of the kernel would cost milliseconds a check).
+    return bool(path) and (path == root or path.startswith(root + os.sep))
 
 
 def project_modules(root: Path | str) -> list[str]:
@@ -44,9 +43,13 @@ def project_modules(root: Path | str) -> list[str]:
     found = []
     for name, module in list(sys.modules.items()):
         spec_file = getattr(module, "__file__", None)
-        paths = list(getattr(module, "__path__", []) or [])
-        if _under(spec_file, real) or any(_under(p, real) for p in paths):
+        if _under(spec_file, real):
             found.append(name)
+            continue
+        if spec_file is None:  # a namespace package has a path but no file
+            paths = getattr(module, "__path__", None)
+            if paths is not None and any(_under(p, real) for p in list(paths)):
+                found.append(name)
     return found
 
 
@@ -108,7 +111,11 @@ def _prepare(info: ProjectInfo) -> None:
             stashed[name] = sys.modules.pop(name)
     sys.path.insert(0, import_root)
     source_only.install(real)
-    importlib.invalidate_caches()
+    # Only the finders of the project's folders forget what they listed: a new module file
+    # written within the same second as the last listing is then found.
+    for path, finder in list(sys.path_importer_cache.items()):
+        if isinstance(path, str) and _under(path, real) and finder is not None:
+            finder.invalidate_caches()
     _active["state"] = {"root": real, "stashed": stashed, "path": import_root}
 
 

@@ -283,6 +283,13 @@ def _tests(root: Path, config: dict) -> list[str]:
     for path in python_files(root):
         if path.name.startswith("test_") or path.name.endswith("_test.py"):
             folders.add(path.parent.relative_to(root).as_posix())
+    # A folder under `tests/` stands for `tests/` itself (tests/api/routes -> tests).
+    cut = set()
+    for folder in folders:
+        parts = folder.split("/")
+        index = next((i for i, p in enumerate(parts) if p in ("tests", "test")), None)
+        cut.add("/".join(parts[: index + 1]) if index is not None else folder)
+    folders = cut
     # The outermost folders that hold tests (tests/, not tests/api/routes/ as well).
     outer = sorted(f for f in folders if not any(f.startswith(g + "/") for g in folders if g != f))
     return [f + "/" if f != "." else "./" for f in outer]
