@@ -147,3 +147,20 @@ def test_cli_run_on_a_project_keeps_the_users_tree(notes, tmp_path):
     assert result["files_changed"] == ["tests/test_probe.py"]
     assert not (notes / "tests/test_probe.py").exists()
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_a_recorded_cassette_never_holds_an_env_value(notes, tmp_path):
+    from agent_kernel.api.cassette import Cassette, Exchange
+    from agent_kernel.project.checkout import ProjectWorkspace
+
+    ProjectWorkspace.create_for(notes, tmp_path / "ws")  # reads .env, registers its values
+    tool_result = {"type": "tool_result", "tool_use_id": "t1", "content": f"SECRET_KEY={SECRET}"}
+    exchange = Exchange(
+        response={"role": "assistant", "content": [{"type": "text", "text": f"It is {SECRET}"}]},
+        expect={"tool_results": ["t1"], "last_user_text": str(tool_result)},
+    )
+    tape = Cassette(
+        source="recorded", model="m", date="2026-12-02", prompt="p", exchanges=[exchange]
+    )
+    text = tape.save(tmp_path / "recorded.yaml").read_text(encoding="utf-8")
+    assert SECRET not in text and "[REDACTED]" in text
