@@ -70,6 +70,14 @@ class ProjectInfo:
     def top_level(self) -> str:
         return self.module.split(".")[0]
 
+    def _import_style(self) -> str:
+        try:
+            tree = ast.parse(self.app_file.read_text(encoding="utf-8"))
+        except (SyntaxError, OSError, UnicodeDecodeError):
+            return "absolute"
+        relative = any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
+        return "relative" if relative else "absolute"
+
     def _settings(self) -> str:
         if not self.env_files:
             return "no .env (settings from the environment, or Workbench(env=...))"
@@ -83,7 +91,7 @@ class ProjectInfo:
         lines = [
             f"project:   {self.root}",
             f"app:       {self.app_ref}  ({rel}; {self.found_by})",
-            f"imports:   from {_rel(self.import_root, self.root)} (absolute, "
+            f"imports:   from {_rel(self.import_root, self.root)} ({self._import_style()}, "
             f"top-level package {self.top_level!r})",
             f"tests:     {', '.join(self.tests) or 'none found (no test_*.py)'}",
             f"pytest:    {self.pytest_config or 'no configuration (pytest defaults)'}",

@@ -135,3 +135,13 @@ def test_inspect_without_an_app_fails_with_the_message(make_project):
     )
     assert done.returncode == 1
     assert "no FastAPI app found" in done.stderr and "[tool.workbench]" in done.stderr
+
+
+def test_the_baseline_is_one_project_among_others():
+    from .conftest import REPO
+
+    info = discover(REPO)
+    assert info.app_ref == "sandbox_app.main:create_app()"
+    assert info.found_by == "from pyproject.toml [tool.workbench] app"
+    assert "(relative, top-level package 'sandbox_app')" in info.describe()
+    assert "(absolute, top-level package 'app')" in discover(NOTES).describe()
