@@ -21,7 +21,7 @@ from .agent.events import Observer
 from .agent.result import RunResult
 from .api.client import ClientHandle, make_client
 from .project import warmup
-from .project.checkout import ProjectWorkspace, open_project
+from .project.checkout import ProjectWorkspace, find_copy, open_project
 from .project.pytest_server import prestart as prestart_pytest
 from .project.workspace import Workspace
 from .settings import get_settings
@@ -61,9 +61,11 @@ class Workbench:
         env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
-        self.workspace = open_project(project, workspace, env) if project else None
+        self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
         if self.workspace is None:
             self.workspace = Workspace.create(workspace)
+        elif env and not project:
+            self.workspace.use_env(env)
         self.history_dir = Path(history) if history else default_history_dir()
         self.mode = (mode or get_settings().mode or "auto").lower()
         if cassette is None and name:

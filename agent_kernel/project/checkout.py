@@ -407,6 +407,8 @@ def _git_checkout(source: Path, top: Path, checkout: Path) -> str:
     _git(top, "worktree", "add", "--detach", "--quiet", str(checkout), head)
     patch = _git(top, "diff", "--binary", "HEAD", text=False)
     changed = [n for n in _git(top, "diff", "--name-only", "-z", "HEAD").split("\0") if n]
+    # A tracked .env's uncommitted values stay in the copy's files, out of any commit.
+    changed = [n for n in changed if not is_env_file(n.rsplit("/", 1)[-1])]
     if patch:
         applied = subprocess.run(
             ["git", "apply", "--binary", "--whitespace=nowarn"],
@@ -493,3 +495,22 @@ def open_project(
     copy = ProjectWorkspace.create_for(project, workspace)
     copy.use_env(env)
     return copy
+
+
+def find_copy(path: Path | str | None) -> ProjectWorkspace | None:
+    """The project copy at `path` (given as its root or as the checkout holding it), if any:
+    a workspace made with `project=` reopens as one without naming the project again."""
+    if path is None:
+        return None
+    base = Path(path).expanduser().resolve()
+    if (base / META_DIR / STATE_FILE).is_file():
+        return ProjectWorkspace(base)
+    if not base.is_dir():
+        return None
+    for state in sorted(base.glob(f"*/{META_DIR}/{STATE_FILE}")) + sorted(
+        base.glob(f"*/*/{META_DIR}/{STATE_FILE}")
+    ):
+        copy = ProjectWorkspace(state.parent.parent)
+        if copy.checkout_dir == base:
+            return copy
+    return None

@@ -130,7 +130,9 @@ def _run(args: argparse.Namespace) -> int:
 
             workspace = open_project(args.project, args.workspace)
         else:
-            workspace = Workspace.create(args.workspace)
+            from ..project.checkout import find_copy
+
+            workspace = find_copy(args.workspace) or Workspace.create(args.workspace)
     except (
         AgentDefinitionError,
         ModeError,

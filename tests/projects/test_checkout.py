@@ -169,3 +169,35 @@ def test_a_project_in_a_subfolder_of_a_repository(make_project, tmp_path):
     (ws.root / "main.py").write_text("# changed\n")
     commit = ws.branch("backend-change")
     assert git(repo, "show", "--name-only", "--format=", commit).split() == ["backend/main.py"]
+
+
+def test_uncommitted_values_of_a_tracked_env_never_reach_a_commit(make_project, tmp_path):
+    repo = make_project({**SINGLE_MAIN, ".env": "TOKEN=committed-value\n"}, "tracked", repo=True)
+    (repo / ".env").write_text("TOKEN=local-only-value-123\n")
+    ws = ProjectWorkspace.create_for(repo, tmp_path / "ws")
+    assert ws.environment() == {"TOKEN": "local-only-value-123"}
+    (ws.root / "main.py").write_text("# changed\n")
+    commit = ws.branch("change")
+    history = git(repo, "log", "-p", commit)
+    assert "local-only-value-123" not in history
+    assert git(repo, "show", f"{commit}:.env") == "TOKEN=committed-value\n"
+
+
+def test_a_copy_reopens_from_its_workspace_alone(make_project, tmp_path):
+    from agent_kernel import Workbench
+
+    repo = make_project(
+        {
+            "backend/main.py": SINGLE_MAIN["main.py"],
+            "backend/greetings.py": SINGLE_MAIN["greetings.py"],
+        },
+        "mono",
+        repo=True,
+    )
+    first = Workbench(project=repo / "backend", workspace=tmp_path / "ws", display=False)
+    (first.workspace.root / "main.py").write_text(SINGLE_MAIN["main.py"] + "# more\n")
+    again = Workbench(workspace=tmp_path / "ws", display=False)
+    assert isinstance(again.workspace, ProjectWorkspace)
+    assert again.workspace.root == first.workspace.root
+    assert again.workspace.changed_files() == ["main.py"]
+    assert not (tmp_path / "ws" / "sandbox_app").exists()
