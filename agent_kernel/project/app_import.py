@@ -203,17 +203,16 @@ def explain_failure(exc: BaseException) -> str | None:
 
 
 def _missing_settings(exc: BaseException) -> list[str]:
+    """The fields a pydantic ValidationError reports missing (upper-cased, as env names)."""
     errors = getattr(exc, "errors", None)
-    title = getattr(exc, "title", "")
     if not callable(errors) or type(exc).__name__ != "ValidationError":
         return []
     try:
         listed = errors()
     except Exception:
         return []
-    missing = [
+    return [
         ".".join(str(p) for p in error.get("loc", ())).upper()
         for error in listed
         if error.get("type") == "missing"
     ]
-    return missing if missing and ("Settings" in title or "Config" in title or missing) else []
