@@ -25,6 +25,7 @@ from .agent.result import RunResult
 from .api.client import ClientHandle, make_client
 from .history.index import HistoryLog
 from .project import warmup
+from .project.checkout import ProjectWorkspace, find_copy, open_project
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
 from .project.workspace import META_DIR, Workspace
@@ -66,9 +67,15 @@ class Workbench:
         model: str | None = None,
         budget: Budget | None = None,
         display: bool = True,
+        project: str | Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
-        self.workspace = Workspace.create(workspace)
+        self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
+        if self.workspace is None:
+            self.workspace = Workspace.create(workspace)
+        elif env and not project:
+            self.workspace.use_env(env)
         self._history = Path(history) if history else None
         self.mode = (mode or get_settings().mode or "auto").lower()
         if cassette is None and name:
@@ -259,6 +266,17 @@ class Workbench:
         from .project.live_check import open_client
 
         self.close()
+        if isinstance(self.workspace, ProjectWorkspace):
+            from .project.app_import import open_project_client
+
+            self.workspace.forget_info()  # the agent may have moved the app
+            self._client = open_project_client(
+                self.workspace.info,
+                self.workspace.environment(),
+                timeout=timeout,
+                raise_server_exceptions=raise_server_exceptions,
+            )
+            return self._client
         self._client = open_client(
             self.workspace.root, timeout=timeout, raise_server_exceptions=raise_server_exceptions
         )
@@ -274,12 +292,17 @@ class Workbench:
             raise RuntimeError("no app loaded yet: call wb.client() first")
         import importlib
 
+        if not self._client.app_package:  # a project: its modules keep their own names
+            return importlib.import_module(name.strip("."))
         return importlib.import_module(f"{self._client.app_package}.{name.strip('.')}")
 
     def close(self) -> None:
         """Shut down the app behind the last `client()`; its modules are let go."""
         if self._client is not None:
             from .project.live_check import close_client
+
+            if getattr(self._client, "project_root", None):
+                from .project.app_import import close_project_client as close_client
 
             with contextlib.suppress(Exception):  # closing a broken app must not fail
                 close_client(self._client)
@@ -297,7 +320,12 @@ class Workbench:
         return run_pytest_args(self.workspace, args, timeout=timeout, cap=sys.maxsize)
 
     def apply(self, target: str | Path | None = None) -> list[str]:
-        """Copy the workspace's changes into the repo's `sandbox_app/` and its tests."""
+        """Copy the workspace's changes into the repo's `sandbox_app/` and its tests; for a
+        project, into the project (refused, with nothing written, when it changed since)."""
+        if isinstance(self.workspace, ProjectWorkspace):
+            applied = self.workspace.apply()
+            print("\n".join(applied) or "nothing to apply")
+            return applied
         target = Path(target) if target else REPO_ROOT
         applied: list[str] = []
         for rel in self.workspace.changed_files():
@@ -317,6 +345,14 @@ class Workbench:
                 applied.append(f"deleted {dest_rel}")
         print("\n".join(applied) or "nothing to apply")
         return applied
+
+    def branch(self, name: str, message: str | None = None) -> str:
+        """Commit the project's change on a new branch `name` of its repository; the commit id.
+
+        The user's working tree and current branch are left as they are."""
+        if not isinstance(self.workspace, ProjectWorkspace):
+            raise RuntimeError("wb.branch() is for a project: Workbench(project=...)")
+        return self.workspace.branch(name, message)
 
     # -- history ----------------------------------------------------------------------------
 

@@ -27,11 +27,20 @@ from benchmarks import (  # noqa: E402  (after the path fix above)
     bench_live_check,
     bench_loop,
     bench_notebooks,
+    bench_project_check,
     bench_startup,
 )
 from benchmarks.common import BenchResult, load_average, machine_info  # noqa: E402
 
-KEYS = ("startup", "loop", "live_check", "notebooks", "notebook_breakdown", "eval")
+KEYS = (
+    "startup",
+    "loop",
+    "live_check",
+    "project_check",
+    "notebooks",
+    "notebook_breakdown",
+    "eval",
+)
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
 
@@ -77,6 +86,9 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "loop": lambda: bench_loop.run(args.loop_repeats, loop_sessions),
         "live_check": lambda: bench_live_check.run(
             args.live_repeats, (0, 1, 10) if args.quick else bench_live_check.SIZES
+        ),
+        "project_check": lambda: bench_project_check.run(
+            args.live_repeats, (0, 10) if args.quick else bench_project_check.SIZES
         ),
         "notebooks": lambda: bench_notebooks.run(args.notebook_repeats, notebooks, args.workers),
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),

@@ -3,3 +3,6 @@
 import os
 
 os.environ["WORKBENCH_REPO_DOTENV"] = "0"
+
+# Projects the tests open as a user's own (each has its own tests, run in its private copy).
+collect_ignore = ["fixtures"]

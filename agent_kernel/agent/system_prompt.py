@@ -28,6 +28,13 @@ def build_system_prompt(agent: AgentDefinition, workspace: Workspace) -> str:
         "## This workspace (read live when the run started)\n\n"
         f"- Python {platform.python_version()}; installed: {versions}\n"
         "- Paths are relative to the workspace root; `run_tests` runs pytest there.\n"
-        "- Files:\n"
+        + _project_facts(workspace)
+        + "- Files:\n"
         f"```\n{workspace.file_tree()}\n```\n"
     )
+
+
+def _project_facts(workspace: Workspace) -> str:
+    """What a project copy says of itself (its app, layout, tests); nothing for the baseline."""
+    facts = getattr(workspace, "prompt_facts", None)
+    return "".join(f"- {line}\n" for line in facts()) if facts is not None else ""

@@ -8,7 +8,8 @@
 The current Workbench is the user's variable `wb` when it holds one; otherwise one is
 created (with the options given) and stored as `wb`, so the next cells can check it
 (`wb.client()`, `wb.diff()`). `--mode` and `--cassette` change the current workbench for
-this and later runs; a different `--workspace` or `--name` makes a new workbench.
+this and later runs; a different `--workspace`, `--project` or `--name` makes a new workbench
+(`--project DIR` works on a private copy of an existing FastAPI project).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 
 VARIABLE = "wb"
 USAGE = (
-    "usage: %%agent [--mode live|record|replay|auto] [--workspace DIR] [--name NAME] "
-    "[--cassette FILE]\n<prompt on the following lines>"
+    "usage: %%agent [--mode live|record|replay|auto] [--workspace DIR] [--project DIR] "
+    "[--name NAME] [--cassette FILE]\n<prompt on the following lines>"
 )
 
 
@@ -28,7 +29,7 @@ def parse_options(line: str) -> dict[str, str]:
     import argparse
 
     parser = argparse.ArgumentParser(prog="%%agent", add_help=False, exit_on_error=False)
-    for option in ("mode", "workspace", "name", "cassette"):
+    for option in ("mode", "workspace", "project", "name", "cassette"):
         parser.add_argument(f"--{option}")
     try:
         parsed, extra = parser.parse_known_args(shlex.split(line or ""))
@@ -52,7 +53,11 @@ def current_workbench(namespace: dict[str, Any], options: dict[str, str]) -> Any
             Path(options["workspace"]).expanduser().resolve() == existing.workspace.root
         )
         same_name = "name" not in options or options["name"] == existing.name
-        if same_workspace and same_name:
+        source = getattr(existing.workspace, "source", None)
+        same_project = "project" not in options or (
+            source is not None and Path(options["project"]).expanduser().resolve() == source
+        )
+        if same_workspace and same_name and same_project:
             if "mode" in options:
                 existing.mode = options["mode"].lower()
                 existing.handle = None
@@ -65,6 +70,7 @@ def current_workbench(namespace: dict[str, Any], options: dict[str, str]) -> Any
         workspace=options.get("workspace"),
         mode=options.get("mode", "auto"),
         cassette=options.get("cassette"),
+        project=options.get("project"),
     )
     namespace[VARIABLE] = wb
     return wb

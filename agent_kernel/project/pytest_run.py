@@ -100,8 +100,12 @@ def run_pytest_args(
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
     env = safe_environment(root)
+    # A project copy adds its own settings (its .env values, `env=`) and import root.
+    project_env = getattr(workspace, "test_environment", None)
+    if project_env is not None:
+        env.update(project_env())
     if outcomes is not None:
-        env["PYTHONPATH"] = os.pathsep.join([root, str(PLUGIN_DIR)])
+        env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
     run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)

@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the agent on a prompt in a workspace")
     run.add_argument("prompt", help="the request, verbatim (use - to read it from stdin)")
     run.add_argument("--workspace", type=Path, help="workspace dir (new temp one if omitted)")
+    run.add_argument(
+        "--project", type=Path, help="an existing FastAPI project to work on (a private copy)"
+    )
     run.add_argument("--history", type=Path, help="history dir for PHRs (default: ./history)")
     run.add_argument("--mode", choices=["live", "record", "replay", "auto"])
     run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
@@ -49,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ..evals.command import add_parser as add_eval_parser
 
     add_eval_parser(sub)
+
+    inspect = sub.add_parser("inspect", help="what the workbench finds in a FastAPI project")
+    inspect.add_argument("--project", type=Path, default=Path("."), help="project dir (.)")
 
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
@@ -91,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return _adr(args, parser)
     if args.command == "history":
         return _history(args)
+    if args.command == "inspect":
+        from .inspect import inspect_project
+
+        return inspect_project(args.project)
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -110,7 +120,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..agent.models import UnknownModelError
     from ..api.cassette import CassetteError
     from ..api.client import ModeError
-    from ..project.workspace import WorkspaceError
     from ..settings import SettingsError
     from ..tools.ask_user import cli_answer
     from ..workbench import Workbench
@@ -128,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         wb = Workbench(
             workspace=args.workspace,
+            project=args.project,
             history=args.history,
             mode=args.mode or "",
             cassette=args.cassette,
@@ -144,8 +154,9 @@ def _run(args: argparse.Namespace) -> int:
         CassetteError,
         SettingsError,
         UnknownModelError,
-        WorkspaceError,
         OSError,
+        ValueError,  # a workspace or project that cannot be opened (WorkspaceError, ...)
+        RuntimeError,
     ) as exc:
         return _fail(str(exc))
     if wb.workspace.created:

@@ -87,8 +87,9 @@ class RunTestsTool:
         return {
             "name": self.name,
             "description": (
-                "Run pytest in the workspace (rooted at the workspace, with its pytest.ini: "
-                "tests live under tests/ and import the app as `sandbox_app`). Without "
+                "Run pytest in the workspace (rooted at the workspace, with the project's own "
+                "pytest configuration and conftest.py; the system prompt names the tests and "
+                "how they import the app). Without "
                 "`target` the whole suite runs; with `target` only that file, folder or node "
                 "id (e.g. tests/test_items.py::test_create_item). Returns a header "
                 "(passed / failed / timed out, counts, duration) and pytest's output, cut in "

@@ -89,3 +89,24 @@ def test_the_serial_ratio_is_the_median_of_the_rounds_own_ratios():
     assert paired_ratio(reals, floors) == 2.0  # the ratio of the medians would say 1.5x
     with pytest.raises(ValueError):
         paired_ratio([1.0, 2.0], [1.0])
+
+
+def test_project_check_benchmark_is_well_formed():
+    from benchmarks import bench_project_check
+
+    result = bench_project_check.run(repeats=1, sizes=(0, 2))
+
+    well_formed(result, "project_check")
+    assert set(result.data["sizes"]) == {"0", "2"}
+    assert all(size["ratio"] > 0 for size in result.data["sizes"].values())
+
+
+def test_generated_project_uses_absolute_imports(tmp_path):
+    from benchmarks import bench_project_check
+
+    root = bench_project_check.make_project(tmp_path / "p", 2)
+    assert (
+        "from app.core.db import Base, SessionDep"
+        in (root / "app/api/routes/extra1.py").read_text()
+    )
+    assert bench_project_check.bare_import(root) > 0

@@ -1,0 +1,386 @@
+"""Finding an existing FastAPI project's app, tests, settings and git state, without running it.
+
+A project names its app in `pyproject.toml` (`[tool.workbench] app = "module:attr"`, or
+fastapi-cli's `[tool.fastapi] entrypoint`); otherwise the conventions that `fastapi dev` and
+uvicorn users rely on are tried in order: `main.py`, `app.py`, `api.py`, `app/main.py`,
+`app/app.py`, `api/main.py`, `src/<pkg>/main.py`, `<pkg>/main.py`. The module is only parsed
+(`ast`), never imported: the attribute is `app` (or `api`, or whatever is assigned a
+`FastAPI(...)`), else a factory `create_app()` / `get_app()` / `make_app()`.
+
+A leaf of the `project` layer: imports the standard library and `dotenv` only.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONVENTIONS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "api/main.py")
+FACTORIES = ("create_app", "get_app", "make_app", "build_app", "app_factory")
+APP_NAMES = ("app", "api", "application")
+SKIPPED_DIRS = frozenset(
+    {".git", ".venv", "venv", "env", "node_modules", "__pycache__", ".tox", ".nox", "build"}
+    | {"dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".workbench", "site-packages"}
+)
+DATABASE_KEYS = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_DATABASE_URL", "DB_URL")
+HOW_TO_SET = (
+    'name it in the project\'s pyproject.toml:\n\n    [tool.workbench]\n    app = "module:attr"'
+    '   # e.g. "app.main:app", or "app.main:create_app" for a factory\n'
+)
+
+
+class DiscoveryError(ValueError):
+    """The project's app could not be found; the message says what was tried and how to set it."""
+
+
+@dataclass
+class ProjectInfo:
+    """What was found in a project directory (paths absolute; `module` importable from
+    `import_root`)."""
+
+    root: Path
+    import_root: Path
+    module: str
+    attr: str
+    factory: bool
+    found_by: str
+    tests: list[str] = field(default_factory=list)
+    pytest_config: str | None = None
+    env_files: list[Path] = field(default_factory=list)
+    database_url: str | None = None
+    python_files: int = 0
+    git: dict[str, str] | None = None
+
+    @property
+    def app_ref(self) -> str:
+        return f"{self.module}:{self.attr}" + ("()" if self.factory else "")
+
+    @property
+    def app_file(self) -> Path:
+        base = self.import_root / Path(*self.module.split("."))
+        package = base / "__init__.py"
+        return package if package.is_file() else base.with_suffix(".py")
+
+    @property
+    def top_level(self) -> str:
+        return self.module.split(".")[0]
+
+    def _import_style(self) -> str:
+        try:
+            tree = ast.parse(self.app_file.read_text(encoding="utf-8"))
+        except (SyntaxError, OSError, UnicodeDecodeError):
+            return "absolute"
+        relative = any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
+        return "relative" if relative else "absolute"
+
+    def _settings(self) -> str:
+        if not self.env_files:
+            return "no .env (settings from the environment, or Workbench(env=...))"
+        names = sorted(read_env_files(self.env_files))
+        files = ", ".join(_rel(p, self.root) for p in self.env_files)
+        return f"{files}: {', '.join(names) or 'empty'} (values never shown)"
+
+    def describe(self) -> str:
+        """The report `workbench inspect` prints."""
+        rel = self.app_file.relative_to(self.root).as_posix()
+        lines = [
+            f"project:   {self.root}",
+            f"app:       {self.app_ref}  ({rel}; {self.found_by})",
+            f"imports:   from {_rel(self.import_root, self.root)} ({self._import_style()}, "
+            f"top-level package {self.top_level!r})",
+            f"tests:     {', '.join(self.tests) or 'none found (no test_*.py)'}",
+            f"pytest:    {self.pytest_config or 'no configuration (pytest defaults)'}",
+            f"settings:  {self._settings()}",
+            f"database:  {mask_url(self.database_url) if self.database_url else 'not set'}",
+            f"python:    {self.python_files} files",
+            f"git:       {describe_git(self.git)}",
+        ]
+        return "\n".join(lines)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+    return rel if rel != "." else "./"
+
+
+def mask_url(url: str) -> str:
+    """A URL with the password of its user info replaced by ***."""
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]+@", r"\1***@", url)
+
+
+def describe_git(git: dict[str, str] | None) -> str:
+    if not git:
+        return "not a git repository (the private copy honours .gitignore)"
+    where = f" (project in {git['subdir']}/)" if git.get("subdir") else ""
+    dirty = git.get("dirty", "0")
+    state = "clean" if dirty == "0" else f"{dirty} uncommitted change(s), copied too"
+    return f"{git['branch']} at {git['commit'][:12]}, {state}{where}"
+
+
+def discover(project: Path | str) -> ProjectInfo:
+    """The project at `project`, or DiscoveryError saying what is missing and how to set it."""
+    root = Path(project).expanduser().resolve()
+    if not root.is_dir():
+        raise DiscoveryError(f"no project directory at {root}")
+    config = _pyproject(root)
+    module, attr, factory, import_root, found_by = _locate_app(root, config)
+    env_files = env_files_of(root)
+    return ProjectInfo(
+        root=root,
+        import_root=import_root,
+        module=module,
+        attr=attr,
+        factory=factory,
+        found_by=found_by,
+        tests=_tests(root, config),
+        pytest_config=_pytest_config(root, config),
+        env_files=env_files,
+        database_url=_database_url(env_files),
+        python_files=sum(1 for _ in python_files(root)),
+        git=git_state(root),
+    )
+
+
+def _pyproject(root: Path) -> dict:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DiscoveryError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _locate_app(root: Path, config: dict) -> tuple[str, str, bool, Path, str]:
+    tool = config.get("tool", {})
+    configured = tool.get("workbench", {}).get("app")
+    source = "[tool.workbench] app"
+    if not configured and tool.get("fastapi", {}).get("entrypoint"):
+        configured, source = tool["fastapi"]["entrypoint"], "[tool.fastapi] entrypoint"
+    if configured:
+        return _configured(root, str(configured), source)
+    tried: list[str] = []
+    for rel, import_root in _candidates(root):
+        tried.append(rel)
+        path = root / rel
+        if not path.is_file():
+            continue
+        found = app_attribute(path)
+        if found is None:
+            continue
+        attr, factory = found
+        module = _module_name(path, import_root)
+        return module, attr, factory, import_root, f"found by convention: {rel}"
+    raise DiscoveryError(
+        f"no FastAPI app found in {root}: none of {', '.join(tried)} assigns a FastAPI() "
+        f"instance or defines {'/'.join(f + '()' for f in FACTORIES[:3])}. To use this "
+        f"project, {HOW_TO_SET}"
+    )
+
+
+def _configured(root: Path, ref: str, source: str) -> tuple[str, str, bool, Path, str]:
+    module, sep, attr = ref.strip().partition(":")
+    attr = attr.strip()
+    factory = attr.endswith("()")
+    attr = attr.removesuffix("()")
+    if not sep or not module or not attr.isidentifier():
+        raise DiscoveryError(
+            f'{source} = "{ref}" is not of the form "module:attr"; {HOW_TO_SET}'.rstrip()
+        )
+    for import_root in (root, root / "src"):
+        base = import_root / Path(*module.split("."))
+        if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
+            path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+            if not factory:
+                found = app_attribute(path, wanted=attr)
+                factory = bool(found and found[1])
+            return module, attr, factory, import_root, f"from pyproject.toml {source}"
+    raise DiscoveryError(
+        f'{source} = "{ref}" names module {module!r}, but there is no {module.replace(".", "/")}'
+        f".py under {root} or {root / 'src'}"
+    )
+
+
+def _candidates(root: Path) -> list[tuple[str, Path]]:
+    found = [(rel, root) for rel in CONVENTIONS]
+    src = root / "src"
+    if src.is_dir():
+        for package in sorted(p for p in src.iterdir() if (p / "__init__.py").is_file()):
+            for name in ("main.py", "app.py", "api.py"):
+                found.append((f"src/{package.name}/{name}", src))
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file()):
+        if package.name in ("app", "api", "tests", "test") or package.name.startswith("."):
+            continue
+        found.append((f"{package.name}/main.py", root))
+    return found
+
+
+def _module_name(path: Path, import_root: Path) -> str:
+    parts = list(path.relative_to(import_root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def app_attribute(path: Path, wanted: str | None = None) -> tuple[str, bool] | None:
+    """(attribute, is_factory) of the FastAPI app a module defines, read from its syntax tree."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None
+    assigned: dict[str, bool] = {}  # name -> assigned a FastAPI(...) call
+    functions: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.add(node.name)
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                assigned[target.id] = _is_fastapi_call(value)
+    if wanted is not None:
+        if wanted in assigned:
+            return wanted, False
+        return (wanted, True) if wanted in functions else None
+    for name in APP_NAMES:
+        if name in assigned:
+            return name, False
+    for name, is_app in assigned.items():
+        if is_app:
+            return name, False
+    for name in FACTORIES:
+        if name in functions:
+            return name, True
+    return None
+
+
+def _is_fastapi_call(value: ast.expr | None) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name == "FastAPI"
+
+
+def python_files(root: Path):
+    """The project's own .py files (virtualenvs, caches and dependencies left out)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and not d.endswith(".egg-info")]
+        for name in filenames:
+            if name.endswith(".py"):
+                yield Path(dirpath) / name
+
+
+def _tests(root: Path, config: dict) -> list[str]:
+    configured = config.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("testpaths")
+    if configured:
+        return [str(p) for p in configured]
+    folders = set()
+    for path in python_files(root):
+        if path.name.startswith("test_") or path.name.endswith("_test.py"):
+            folders.add(path.parent.relative_to(root).as_posix())
+    # A folder under `tests/` stands for `tests/` itself (tests/api/routes -> tests).
+    cut = set()
+    for folder in folders:
+        parts = folder.split("/")
+        index = next((i for i, p in enumerate(parts) if p in ("tests", "test")), None)
+        cut.add("/".join(parts[: index + 1]) if index is not None else folder)
+    folders = cut
+    # The outermost folders that hold tests (tests/, not tests/api/routes/ as well).
+    outer = sorted(f for f in folders if not any(f.startswith(g + "/") for g in folders if g != f))
+    return [f + "/" if f != "." else "./" for f in outer]
+
+
+def _pytest_config(root: Path, config: dict) -> str | None:
+    for name in ("pytest.ini", ".pytest.ini"):
+        if (root / name).is_file():
+            return name
+    if "ini_options" in config.get("tool", {}).get("pytest", {}):
+        return "pyproject.toml [tool.pytest.ini_options]"
+    for name, section in (("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]")):
+        path = root / name
+        if path.is_file() and section in path.read_text(encoding="utf-8", errors="replace"):
+            return f"{name} {section}"
+    return None
+
+
+def env_files_of(root: Path) -> list[Path]:
+    """`.env` in the project and, for a project inside a git repository, at the repository's
+    top (the full-stack template's backend reads `../.env`); the closest first."""
+    found = [root / ".env"] if (root / ".env").is_file() else []
+    top = git_toplevel(root)
+    if top is not None and top != root and (top / ".env").is_file():
+        found.append(top / ".env")
+    return found
+
+
+def read_env_files(paths: list[Path]) -> dict[str, str]:
+    """The values the env files set (the closest file wins), as the app would read them."""
+    from dotenv import dotenv_values
+
+    values: dict[str, str] = {}
+    for path in reversed(paths):
+        values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    return values
+
+
+def _database_url(env_files: list[Path]) -> str | None:
+    values = {**read_env_files(env_files), **os.environ}
+    for key in DATABASE_KEYS:
+        if values.get(key):
+            return values[key]
+    server = values.get("POSTGRES_SERVER")
+    if server:
+        user, password = values.get("POSTGRES_USER", "postgres"), values.get("POSTGRES_PASSWORD")
+        auth = f"{user}:{password}" if password else user
+        port, db = values.get("POSTGRES_PORT", "5432"), values.get("POSTGRES_DB", "")
+        return f"postgresql://{auth}@{server}:{port}/{db}"
+    return None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_toplevel(root: Path) -> Path | None:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    return Path(top).resolve() if top else None
+
+
+def git_state(root: Path) -> dict[str, str] | None:
+    """Branch, commit, uncommitted changes and the project's folder in its repository."""
+    top = git_toplevel(root)
+    commit = _git(root, "rev-parse", "HEAD") if top else None
+    if top is None or commit is None:
+        return None
+    status = _git(root, "status", "--porcelain", "--untracked-files=normal", "--", ".") or ""
+    subdir = root.relative_to(top).as_posix()
+    return {
+        "toplevel": str(top),
+        "subdir": "" if subdir == "." else subdir,
+        "branch": _git(root, "rev-parse", "--abbrev-ref", "HEAD") or "HEAD",
+        "commit": commit,
+        "dirty": str(len([line for line in status.splitlines() if line.strip()])),
+    }
