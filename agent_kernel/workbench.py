@@ -56,6 +56,8 @@ class Workbench:
         model: str | None = None,
         budget: Budget | None = None,
         display: bool = True,
+        test_timeout: float = 120.0,
+        command: str | None = None,
     ) -> None:
         self.name = name
         self.workspace = Workspace.create(workspace)
@@ -70,6 +72,8 @@ class Workbench:
         self.model = model
         self.budget = budget or Budget()
         self.display = display
+        self.test_timeout = test_timeout  # seconds for each of the agent's `run_tests` calls
+        self.command = command  # how the PHR names what started the runs
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
@@ -196,7 +200,8 @@ class Workbench:
             observers=shown,
             answer=self.answer_provider(answer),
             stop_event=self.stop_event,
-            command=f"Workbench({self.name or ''}).run",
+            command=self.command or f"Workbench({self.name or ''}).run",
+            test_timeout=self.test_timeout,
         )
         self.last_result = result
         return result

@@ -19,7 +19,7 @@ _EXPORTS = {
     "EvalConfig": ".runner",
     "TaskResult": ".runner",
     "Variant": ".runner",
-    "run_suite": ".runner",
+    "run_suite": ".executors",
     "run_task": ".runner",
     "VariantSummary": ".scoring",
     "summarise": ".scoring",
@@ -52,8 +52,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .checks import CheckCase, CheckRun, run_hidden_checks
+    from .executors import run_suite
     from .report import EvalReport, write_report
-    from .runner import EvalConfig, TaskResult, Variant, run_suite, run_task
+    from .runner import EvalConfig, TaskResult, Variant, run_task
     from .scoring import VariantSummary, summarise
     from .suite import SuiteError, Task, default_suite_dir, load_suite
 

@@ -32,6 +32,8 @@ class CheckCase:
     name: str
     passed: bool
     message: str = ""
+    ran: bool = True  # False: the check could not run here (reported "not run", never passed)
+    cwes: list[str] = field(default_factory=list)  # what a security check found (BaxBench)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,7 +41,20 @@ class CheckCase:
             "name": self.name,
             "passed": self.passed,
             "message": self.message,
+            "ran": self.ran,
+            "cwes": list(self.cwes),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckCase:
+        return cls(
+            kind=data["kind"],
+            name=data["name"],
+            passed=bool(data["passed"]),
+            message=data.get("message", ""),
+            ran=bool(data.get("ran", True)),
+            cwes=list(data.get("cwes") or []),
+        )
 
 
 @dataclass
@@ -57,10 +72,15 @@ class CheckRun:
         return [case for case in self.cases if case.kind == kind]
 
     def all_passed(self, kind: str) -> bool:
-        """Every check of this kind passed (and pytest finished); none at all counts as True."""
+        """Every check of this kind passed (and pytest finished); none at all counts as True.
+
+        A security check that could not run is left out here, as BaxBench scores it (no CWE
+        found); it is listed as not run wherever the result is shown. A functional check
+        that could not run is a failure.
+        """
         if self.timed_out or self.error:
             return False
-        return all(case.passed for case in self.of(kind))
+        return all(case.passed for case in self.of(kind) if case.ran or kind == "functional")
 
     @property
     def functional_passed(self) -> bool:

@@ -178,8 +178,9 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
 
 def run(args: argparse.Namespace) -> int:
     """Run `workbench eval` with parsed arguments; the exit status."""
+    from .executors import run_suite
     from .report import EvalReport, progress_line, render_terminal, write_report
-    from .runner import EvalConfig, run_suite
+    from .runner import EvalConfig
     from .scoring import summarise
     from .suite import DEFAULT_SESSION, default_suite_dir
 
