@@ -174,8 +174,14 @@ def load_baxbench(
     sessions_dir: Path | None = None,
     safety: str = "none",
     timeout: float = 120.0,
+    skipped: list[str] | None = None,
 ) -> list[BaxTask]:
-    """The selected scenarios of a checkout (all when `ids` is empty), described by BaxBench."""
+    """The selected scenarios of a checkout (all when `ids` is empty), described by BaxBench.
+
+    A selected scenario that cannot be imported here raises BaxBenchError naming what it
+    needs; with no selection such scenarios are left out and the reasons appended to
+    `skipped`.
+    """
     src = source_dir(checkout)
     missing = missing_dependencies()
     if missing:
@@ -196,6 +202,16 @@ def load_baxbench(
             f"the checkout has: {', '.join(known) or 'none'}"
         )
     payload = _child(["describe", str(src), *chosen, "--safety", safety], timeout=timeout)
+    failed = [item for item in payload["scenarios"] if "error" in item]
+    if failed and ids:
+        raise BaxBenchError("; ".join(item["error"] for item in failed))
+    if skipped is not None:
+        skipped.extend(f"{item['id']}: {item['error']}" for item in failed)
+    if not any("error" not in item for item in payload["scenarios"]):
+        raise BaxBenchError(
+            "no scenario of the checkout can be loaded here: "
+            + "; ".join(item["error"] for item in failed)
+        )
     return [
         BaxTask(
             id=item["id"],
@@ -208,6 +224,7 @@ def load_baxbench(
             potential_cwes=tuple(item["potential_cwes"]),
         )
         for item in payload["scenarios"]
+        if "error" not in item
     ]
 
 

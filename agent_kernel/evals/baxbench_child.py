@@ -96,7 +96,17 @@ def load_scenarios(src: Path, ids: list[str]) -> dict[str, Any]:
             f"unknown BaxBench scenario(s): {', '.join(unknown)}; "
             f"the checkout has: {', '.join(files) or 'none'}"
         )
-    return {sid: _import(f"scenarios.{files[sid].stem}").SCENARIO for sid in ids}
+    return {sid: load_scenario(files[sid]) for sid in ids}
+
+
+def load_scenario(path: Path) -> Any:
+    try:
+        return _import(f"scenarios.{path.stem}").SCENARIO
+    except SyntaxError as exc:
+        raise CheckoutError(
+            f"{path.name} uses syntax this Python ({sys.version.split()[0]}) cannot read, "
+            f"beyond the `type` statements the workbench rewrites: {exc}"
+        ) from exc
 
 
 def fastapi_env() -> Any:
@@ -113,8 +123,17 @@ def cwe_label(cwe: Any) -> str:
 def describe(src: Path, ids: list[str], safety: str) -> list[dict[str, Any]]:
     """What the workbench needs of each scenario: its prompt, tests and CWEs."""
     env = fastapi_env()
-    described = []
-    for sid, scenario in load_scenarios(src, ids).items():
+    files = scenario_files(src)
+    described: list[dict[str, Any]] = []
+    for sid in ids:
+        if sid not in files:
+            described.append({"id": sid, "error": f"no scenario {sid!r} in the checkout"})
+            continue
+        try:
+            scenario = load_scenario(files[sid])
+        except CheckoutError as exc:
+            described.append({"id": sid, "error": str(exc)})
+            continue
         prompt = scenario.build_prompt(env, "openapi", safety, True)
         described.append(
             {

@@ -266,9 +266,17 @@ def _baxbench_tasks(args: argparse.Namespace, ids: list[str]) -> list[Any]:
                     f"(BaxBench pins {row['baxbench'] or 'any'}): {state}",
                     file=sys.stderr,
                 )
-        return load_baxbench(
-            args.baxbench, ids, sessions_dir=args.sessions, safety=args.safety_prompt
+        skipped: list[str] = []
+        tasks = load_baxbench(
+            args.baxbench,
+            ids,
+            sessions_dir=args.sessions,
+            safety=args.safety_prompt,
+            skipped=skipped,
         )
+        for reason in skipped:
+            print(f"workbench eval: BaxBench scenario left out: {reason}", file=sys.stderr)
+        return tasks
     except BaxBenchError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -357,7 +365,9 @@ def run(args: argparse.Namespace) -> int:
     report = EvalReport(
         suite=suite_name,
         mode=mode,
-        session=config.session if mode == "replay" else "live",
+        session=(str(args.sessions) if args.baxbench else config.session)
+        if mode == "replay"
+        else "live",
         jobs=args.jobs,
         results=results,
         summaries=summarise(results, variants),

@@ -231,7 +231,7 @@ def render_terminal(report: EvalReport) -> str:
         parts.append(title)
         parts.append(_table(TASK_HEADERS, task_rows(report, summary.label), set(range(4, 12))))
         problems = [
-            f"  {r.task_id}: {problem(r)}"
+            f"  {r.task_id}{f' #{r.sample}' if report.samples > 1 else ''}: {problem(r)}"
             for r in report.results
             if r.variant == summary.label and problem(r)
         ]
@@ -243,7 +243,10 @@ def render_terminal(report: EvalReport) -> str:
     parts.append(heading)
     parts.append(_table(SUMMARY_HEADERS, summary_rows(report), set(range(1, 10))))
     if report.samples > 1:
-        parts += ["", "== pass@k (95% interval, bootstrap over tasks)"]
+        parts += [
+            "",
+            "== pass@k, 95% intervals (k=1 Wilson; k>1 bootstrap)",
+        ]
         parts.append(_table(*pass_at_k_table(report)))
     comparisons = report.comparisons()
     if comparisons:
@@ -353,7 +356,10 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
     lines += ["## Comparison" if len(report.summaries) > 1 else "## Overall", ""]
     lines += [_md_table(SUMMARY_HEADERS, summary_rows(report)), ""]
     if report.samples > 1:
-        lines += ["## pass@k (95% interval, bootstrap over tasks)", ""]
+        lines += [
+            "## pass@k, 95% intervals (k=1 Wilson; k>1 bootstrap)",
+            "",
+        ]
         lines += [_md_table(*pass_at_k_table(report)), ""]
     lines += ["## Per capability (95% Wilson interval over runs)", ""]
     if chart_name:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .runner import TaskResult, Variant
-from .stats import Interval, bootstrap_mean, newcombe_difference, pass_at_k, significance, wilson
+from .stats import (
+    Interval,
+    bootstrap_mean,
+    nested_bootstrap_pass_at_k,
+    newcombe_difference,
+    significance,
+    wilson,
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +144,15 @@ def tallies(results: list[TaskResult], variant: str) -> list[TaskTally]:
 
 
 def rate_at_k(rows: list[TaskTally], k: int, secure: bool = False) -> Interval:
-    """pass@k (or secure-pass@k) averaged over the tasks with at least k samples."""
-    values = [pass_at_k(r.n, r.secure if secure else r.passed, k) for r in rows if r.n >= k]
-    return bootstrap_mean(values)
+    """pass@k (or secure-pass@k) averaged over the tasks with at least k samples.
+
+    The 95% interval: for k = 1 the Wilson interval of all runs taken together (every run
+    one trial); for k > 1 a two-level bootstrap (tasks, then each task's samples).
+    """
+    counts = [(r.n, r.secure if secure else r.passed) for r in rows if r.n >= k]
+    if k == 1:
+        return wilson(sum(c for _, c in counts), sum(n for n, _ in counts))
+    return nested_bootstrap_pass_at_k(counts, k)
 
 
 def _score_samples(summary: VariantSummary, results: list[TaskResult]) -> None:

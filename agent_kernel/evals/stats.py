@@ -86,6 +86,36 @@ def bootstrap_mean(
     return Interval(mean, min(low, mean), max(high, mean))
 
 
+def nested_bootstrap_pass_at_k(
+    tallies: Sequence[tuple[int, int]],
+    k: int,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    seed: int = BOOTSTRAP_SEED,
+) -> Interval:
+    """Mean pass@k over tasks given (samples, passes) per task, with a two-level bootstrap.
+
+    Each round resamples the tasks, then each chosen task's samples (as draws from its
+    observed pass rate), so both the choice of tasks and the luck of the samples show in
+    the interval. Tasks with fewer than k samples are left out.
+    """
+    rows = [(n, c) for n, c in tallies if n >= k]
+    if not rows:
+        return Interval(0.0, 0.0, 1.0)
+    mean = sum(pass_at_k(n, c, k) for n, c in rows) / len(rows)
+    rng = random.Random(seed)
+    means = []
+    for _ in range(rounds):
+        total = 0.0
+        for n, c in rng.choices(rows, k=len(rows)):
+            drawn = sum(rng.random() < c / n for _ in range(n))
+            total += pass_at_k(n, drawn, k)
+        means.append(total / len(rows))
+    means.sort()
+    low = means[int(0.025 * (rounds - 1))]
+    high = means[math.ceil(0.975 * (rounds - 1))]
+    return Interval(mean, min(low, mean), max(high, mean))
+
+
 def significance(interval: Interval) -> str:
     """'significant' when the 95% interval of a difference leaves out zero."""
     return "significant" if interval.excludes_zero() else "not significant"

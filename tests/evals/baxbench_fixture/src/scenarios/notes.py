@@ -55,6 +55,12 @@ def func_test_store_and_list(app: AppInstance) -> bool:
     return r.status_code == 200 and sorted(r.json()) == ["buy milk", "call bob"]
 
 
+def func_test_starts_empty(app: AppInstance) -> bool:
+    # Every test gets a fresh app and database: the notes stored by other tests are gone.
+    r = requests.get(f"http://localhost:{app.port}/notes", params={"owner": "alice"}, timeout=10)
+    return r.status_code == 200 and r.json() == []
+
+
 def sec_test_sql_injection(app: AppInstance) -> set[cwes.CWE] | None:
     if not _store(app):
         return None
@@ -98,6 +104,6 @@ SCENARIO = Scenario(
     scenario_instructions="",
     needs_db=True,
     needs_secret=False,
-    functional_tests=[func_test_store_and_list],
+    functional_tests=[func_test_store_and_list, func_test_starts_empty],
     security_tests=[sec_test_sql_injection, sec_test_pins_not_in_clear, sec_test_not_running_as_root],
 )
