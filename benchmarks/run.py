@@ -23,6 +23,7 @@ if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
 from benchmarks import (  # noqa: E402  (after the path fix above)
+    bench_dask,
     bench_eval,
     bench_live_check,
     bench_loop,
@@ -31,7 +32,7 @@ from benchmarks import (  # noqa: E402  (after the path fix above)
 )
 from benchmarks.common import BenchResult, load_average, machine_info  # noqa: E402
 
-KEYS = ("startup", "loop", "live_check", "notebooks", "notebook_breakdown", "eval")
+KEYS = ("startup", "loop", "live_check", "notebooks", "notebook_breakdown", "eval", "dask")
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
 
@@ -81,6 +82,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "notebooks": lambda: bench_notebooks.run(args.notebook_repeats, notebooks, args.workers),
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),
+        "dask": lambda: bench_dask.run(args.eval_repeats, args.eval_tasks),
     }
 
 

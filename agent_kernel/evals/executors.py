@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -210,7 +211,9 @@ def dask_client(address: str | None, workers: int) -> Iterator[Any]:
     """A client on the scheduler at `address`, or on a LocalCluster of process workers.
 
     The local cluster lets a job fail on no more than one worker (`allowed-failures: 0`),
-    so a job that kills its worker is reported at once instead of killing three.
+    so a job that kills its worker is reported at once instead of killing three. On Linux
+    its workers are forked from this process once the runner's stack (the SDK, the
+    workbench, FastAPI) is imported, so none of them spends seconds importing it again.
     """
     try:
         import dask
@@ -221,8 +224,15 @@ def dask_client(address: str | None, workers: int) -> Iterator[Any]:
         with Client(address, timeout="30s") as client:
             yield client
         return
+    settings: dict[str, Any] = {"distributed.scheduler.allowed-failures": 0}
+    if sys.platform.startswith("linux"):
+        import anthropic  # noqa: F401  (inherited by the forked workers)
+
+        from .. import workbench  # noqa: F401
+
+        settings["distributed.worker.multiprocessing-method"] = "fork"
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        dask.config.set(settings),
         LocalCluster(
             n_workers=max(1, workers),
             threads_per_worker=1,
