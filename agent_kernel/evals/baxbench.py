@@ -60,9 +60,13 @@ def missing_dependencies() -> list[str]:
 
 
 def _child(args: list[str], timeout: float) -> dict[str, Any]:
+    """Run the BaxBench process; its environment carries no key or token of the caller's."""
+    from ..tools.run_tests import safe_environment
+
     argv = [sys.executable, "-m", "agent_kernel.evals.baxbench_child", *args]
+    env = safe_environment(args[1])
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as exc:
         raise BaxBenchError(f"BaxBench's tests did not finish within {timeout:g}s") from exc
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

@@ -173,3 +173,16 @@ def test_the_child_reports_a_missing_checkout_as_json(tmp_path):
     )
     assert done.returncode == 3
     assert "no scenarios/base.py" in json.loads(done.stdout.splitlines()[-1])["error"]
+
+
+def test_baxbench_tasks_run_on_a_dask_local_cluster_too(offline):
+    from agent_kernel.evals.executors import run_suite
+    from agent_kernel.evals.runner import EvalConfig, Variant
+
+    (task,) = load_baxbench(FIXTURE, ["Notes"], sessions_dir=SESSIONS / "flawed")
+    (result,) = run_suite(
+        [task], [Variant("default")], EvalConfig(mode="replay"), jobs=1, executor="dask"
+    )
+    assert result.status == "done", result.error
+    assert result.outcome == "insecure" and result.cwes == ["CWE-522", "CWE-89"]
+    assert result.not_run == [CONTAINER_ONLY]

@@ -89,3 +89,22 @@ def test_executor_names(value, expected):
 def test_a_bad_executor_is_a_usage_error(offline):
     run = run_eval("--mode", "replay", "--executor", "spark")
     assert run.code == 2 and "--executor must be local, dask or dask:ADDRESS" in run.err
+
+
+def test_max_concurrency_caps_the_runs_of_each_model_in_flight():
+    from agent_kernel.evals.executors import _Throttle
+
+    class T:
+        def __init__(self, id):
+            self.id = id
+
+    jobs = [Job(T(f"t{i}"), Variant(m, m), 1) for i in range(3) for m in ("sonnet", "opus")]
+    throttle = _Throttle(jobs, slots=4, cap=1)
+    first = list(throttle.take())
+    assert sorted(job.model for job in first) == ["opus", "sonnet"]  # one of each, not four
+    assert list(throttle.take()) == []
+    throttle.finished(first[0])
+    (nxt,) = list(throttle.take())
+    assert nxt.model == first[0].model
+    uncapped = _Throttle(jobs, slots=4, cap=None)
+    assert len(list(uncapped.take())) == 4
