@@ -435,7 +435,7 @@ def write_report(report: EvalReport, path: Path | str) -> tuple[Path, Path]:
         write_bar_chart(
             chart.with_name(f"{chart.stem}-capabilities.png"),
             [c[:3] for c in caps],
-            "per capability, 95% intervals",
+            "per capability - 95% intervals",
             errors=[c[3] for c in caps],
         )
     path.write_text(render_markdown(report, chart.name), encoding="utf-8")
