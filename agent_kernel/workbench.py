@@ -252,12 +252,17 @@ class Workbench:
     def diff(self) -> str:
         return self.workspace.diff()
 
-    def pytest(self, *args: str, timeout: float = 300.0) -> TestRun:
+    def pytest(
+        self, *args: str, timeout: float = 300.0, env: dict[str, str] | None = None
+    ) -> TestRun:
         """Run pytest in the workspace yourself (any arguments), isolated as the agent's runs are.
 
-        The output comes back whole; `.passed`, `.counts` and `.header()` summarise it.
+        The output comes back whole; `.passed`, `.counts` and `.header()` summarise it. `env`
+        adds variables to the run's scrubbed environment.
         """
-        return run_pytest_args(self.workspace, args, timeout=timeout, cap=sys.maxsize)
+        return run_pytest_args(
+            self.workspace, args, timeout=timeout, cap=sys.maxsize, extra_env=env
+        )
 
     def apply(self, target: str | Path | None = None) -> list[str]:
         """Copy the workspace's changes into the repo's `sandbox_app/` and its tests."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..project.pytest_server import run_pytest_process
 from ..project.workspace import META_DIR
-from ..tools.run_tests import safe_environment
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
 
 HIDDEN_SUBDIR = "hidden-checks"
@@ -120,8 +119,19 @@ def install_hidden(task: Task, workspace_root: Path) -> Path:
     return target
 
 
-def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.0) -> CheckRun:
-    """Run the task's hidden checks against the app in `workspace_root`; never raises."""
+def run_hidden_checks(
+    task: Task,
+    workspace_root: Path,
+    *,
+    timeout: float = 120.0,
+    pytest: Callable[..., Any] | None = None,
+) -> CheckRun:
+    """Run the task's hidden checks against the app in `workspace_root`; never raises.
+
+    `pytest` is the workbench's own test runner (`wb.pytest`), so the checks run exactly as
+    every other test run of the workbench does; without it a Workbench-less run is made the
+    same way, in a process of its own with the scrubbed environment.
+    """
     root = Path(workspace_root).resolve()
     try:
         hidden = install_hidden(task, root)
@@ -129,7 +139,6 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
         return CheckRun(error=f"could not install the hidden checks: {exc}")
     junit = hidden / "junit.xml"
     argv = [
-        "-q",
         "-c",
         str(hidden / "pytest.ini"),
         "--rootdir",
@@ -138,16 +147,20 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
         str(hidden),
         "--junitxml",
         str(junit),
-        "-p",
-        "no:cacheprovider",
         str(hidden),
     ]
-    env = safe_environment(str(root))
     # The hidden checks need no third-party plugin; loading none is faster and keeps the
     # environment's plugins (xdist, timeout, nbval) from changing how they run.
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    switches = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if pytest is None:
+        from ..project.workspace import Workspace
+        from ..tools.run_tests import run_pytest_args
+
+        def pytest(*args: str, timeout: float, env: dict[str, str]) -> Any:
+            return run_pytest_args(Workspace(root), args, timeout=timeout, extra_env=env)
+
     try:
-        bounded = run_pytest_process(argv, cwd=root, env=env, timeout=timeout)
+        bounded = pytest(*argv, timeout=timeout, env=switches)
     except OSError as exc:
         return CheckRun(error=f"could not start pytest: {exc}")
     timed_out, output = bounded.timed_out, bounded.output

@@ -284,7 +284,9 @@ def run_task(
         if checker is not None:
             checks = checker(wb.workspace.root, timeout=config.check_timeout)
         else:
-            checks = run_hidden_checks(task, wb.workspace.root, timeout=config.check_timeout)
+            checks = run_hidden_checks(
+                task, wb.workspace.root, timeout=config.check_timeout, pytest=wb.pytest
+            )
         result.checks, result.checks_s = checks.cases, checks.duration
         result.check_output = checks.output
         result.passed = checks.functional_passed
