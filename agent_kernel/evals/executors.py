@@ -259,7 +259,10 @@ def run_dask(
     from distributed import as_completed
 
     with dask_client(address, workers) as client:
-        slots = workers if address is None else max(1, len(client.scheduler_info()["workers"]))
+        slots = workers
+        if address is not None:  # as many in flight as the cluster has threads, at least --jobs
+            threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+            slots = max(workers, threads)
         throttle = _Throttle(jobs, slots, max_concurrency)
         futures: dict[str, Job] = {}
         stream = as_completed()

@@ -108,3 +108,20 @@ def test_max_concurrency_caps_the_runs_of_each_model_in_flight():
     assert nxt.model == first[0].model
     uncapped = _Throttle(jobs, slots=4, cap=None)
     assert len(list(uncapped.take())) == 4
+
+
+def test_an_existing_scheduler_is_used_by_its_address(offline):
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        tasks = load_suite(None, ["rest_notes", "auth_jwt"])
+        results = run_suite(
+            tasks, [Variant("default")], EvalConfig(mode="replay"),
+            executor=f"dask:{cluster.scheduler_address}",
+        )  # fmt: skip
+    assert [(r.task_id, r.outcome) for r in results] == [
+        ("rest_notes", "secure"),
+        ("auth_jwt", "secure"),
+    ]
