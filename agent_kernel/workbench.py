@@ -69,6 +69,8 @@ class Workbench:
         display: bool = True,
         project: str | Path | None = None,
         env: dict[str, str] | None = None,
+        test_timeout: float = 120.0,
+        command: str | None = None,
     ) -> None:
         self.name = name
         self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
@@ -87,6 +89,8 @@ class Workbench:
         self.model = model
         self.budget = budget or Budget()
         self.display = display
+        self.test_timeout = test_timeout  # seconds for each of the agent's `run_tests` calls
+        self.command = command  # how the PHR names what started the runs
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
@@ -246,7 +250,8 @@ class Workbench:
             observers=shown,
             answer=self.answer_provider(answer),
             stop_event=self.stop_event,
-            command=command or f"Workbench({self.name or ''}).run",
+            command=command or self.command or f"Workbench({self.name or ''}).run",
+            test_timeout=self.test_timeout,
         )
         self.last_result = result
         return result
@@ -311,13 +316,18 @@ class Workbench:
     def diff(self) -> str:
         return self.workspace.diff()
 
-    def pytest(self, *args: str, timeout: float = 300.0) -> TestRun:
+    def pytest(
+        self, *args: str, timeout: float = 300.0, env: dict[str, str] | None = None
+    ) -> TestRun:
         """Run pytest in the workspace yourself (any arguments), isolated as the agent's runs are.
 
-        The output comes back whole; `.passed`, `.counts` and `.header()` summarise it.
+        The output comes back whole; `.passed`, `.counts` and `.header()` summarise it. `env`
+        adds variables to the run's scrubbed environment.
         """
         warm_up()
-        return run_pytest_args(self.workspace, args, timeout=timeout, cap=sys.maxsize)
+        return run_pytest_args(
+            self.workspace, args, timeout=timeout, cap=sys.maxsize, extra_env=env
+        )
 
     def apply(self, target: str | Path | None = None) -> list[str]:
         """Copy the workspace's changes into the repo's `sandbox_app/` and its tests; for a

@@ -23,6 +23,7 @@ if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
 from benchmarks import (  # noqa: E402  (after the path fix above)
+    bench_dask,
     bench_eval,
     bench_live_check,
     bench_loop,
@@ -40,6 +41,7 @@ KEYS = (
     "notebooks",
     "notebook_breakdown",
     "eval",
+    "dask",
 )
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
@@ -93,6 +95,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "notebooks": lambda: bench_notebooks.run(args.notebook_repeats, notebooks, args.workers),
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),
+        "dask": lambda: bench_dask.run(args.eval_repeats, args.eval_tasks),
     }
 
 

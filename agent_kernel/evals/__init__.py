@@ -2,7 +2,9 @@
 
 A suite holds one folder per task: a prompt, hidden functional and security checks the agent
 never sees, and scripted sessions for offline replay. Each task runs in a fresh workspace;
-its hidden checks then run against the app the agent produced.
+its hidden checks then run against the app the agent produced. A BaxBench checkout's
+scenarios are tasks too (`baxbench`); runs repeat (`--samples`) and are scored with pass@k
+and intervals (`stats`, `scoring`), in threads or on a Dask cluster (`executors`).
 
 Names load lazily, so registering the `eval` command costs the CLI nothing until it runs.
 
@@ -15,13 +17,20 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "BaxBenchError": ".baxbench",
+    "BaxTask": ".baxbench",
+    "load_baxbench": ".baxbench",
+    "Comparison": ".scoring",
+    "compare": ".scoring",
+    "Interval": ".stats",
+    "pass_at_k": ".stats",
     "CheckCase": ".checks",
     "CheckRun": ".checks",
     "run_hidden_checks": ".checks",
     "EvalConfig": ".runner",
     "TaskResult": ".runner",
     "Variant": ".runner",
-    "run_suite": ".runner",
+    "run_suite": ".executors",
     "run_task": ".runner",
     "VariantSummary": ".scoring",
     "summarise": ".scoring",
@@ -34,17 +43,24 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BaxBenchError",
+    "BaxTask",
     "CheckCase",
     "CheckRun",
+    "Comparison",
     "EvalConfig",
     "EvalReport",
+    "Interval",
     "SuiteError",
     "Task",
     "TaskResult",
     "Variant",
     "VariantSummary",
+    "compare",
     "default_suite_dir",
+    "load_baxbench",
     "load_suite",
+    "pass_at_k",
     "run_hidden_checks",
     "run_suite",
     "run_task",
@@ -53,10 +69,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .baxbench import BaxBenchError, BaxTask, load_baxbench
     from .checks import CheckCase, CheckRun, run_hidden_checks
+    from .executors import run_suite
     from .report import EvalReport, write_report
-    from .runner import EvalConfig, TaskResult, Variant, run_suite, run_task
-    from .scoring import VariantSummary, summarise
+    from .runner import EvalConfig, TaskResult, Variant, run_task
+    from .scoring import Comparison, VariantSummary, compare, summarise
+    from .stats import Interval, pass_at_k
     from .suite import SuiteError, Task, default_suite_dir, load_suite
 
 

@@ -101,10 +101,20 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= most else text[: max(1, most - 2)] + ".."
 
 
+Bounds = tuple[float, float]
+
+
 def bar_chart(
-    groups: list[tuple[str, float, float]], title: str = "pass@1 and secure-pass@1"
+    groups: list[tuple[str, float, float]],
+    title: str = "pass@1 and secure-pass@1",
+    errors: list[tuple[Bounds, Bounds] | None] | None = None,
 ) -> bytes:
-    """PNG bytes: for each (label, pass rate, secure rate) two bars on a 0-100% axis."""
+    """PNG bytes: for each (label, pass rate, secure rate) two bars on a 0-100% axis.
+
+    `errors`, when given, holds each group's 95% intervals (pass, secure), drawn as error
+    bars so that a difference inside the noise looks like one.
+    """
+    errors = errors or [None] * len(groups)
     bar_w, bar_gap, group_gap, max_slot = 34, 6, 36, 240
     group_w = 2 * bar_w + bar_gap
     left, right, top, plot_h, bottom = 64, 24, 70, 200, 40
@@ -129,19 +139,27 @@ def bar_chart(
         label = f"{percent}%"
         canvas.text(left - 8 - text_width(label), y - CHAR_H // 2, label)
     slot_x = left
-    for (label, pass_rate, secure_rate), slot in zip(groups, slots, strict=True):
+    for (label, pass_rate, secure_rate), slot, bounds in zip(groups, slots, errors, strict=True):
         x = slot_x + (slot - group_w) // 2
-        for offset, rate, colour in (
-            (0, pass_rate, PASS_COLOUR),
-            (bar_w + bar_gap, secure_rate, SECURE_COLOUR),
+        for index, (offset, rate, colour) in enumerate(
+            ((0, pass_rate, PASS_COLOUR), (bar_w + bar_gap, secure_rate, SECURE_COLOUR))
         ):
             rate = min(1.0, max(0.0, rate))
             h = round(plot_h * rate)
             canvas.rect(x + offset, base - h, bar_w, h, colour)
+            top_y = base - h
+            if bounds is not None:
+                low, high = (min(1.0, max(0.0, v)) for v in bounds[index])
+                y_low, y_high = base - round(plot_h * low), base - round(plot_h * high)
+                centre = x + offset + bar_w // 2
+                canvas.rect(centre - 1, y_high, 2, max(1, y_low - y_high), INK)
+                canvas.rect(centre - 6, y_high, 12, 2, INK)
+                canvas.rect(centre - 6, y_low - 1, 12, 2, INK)
+                top_y = min(top_y, y_high)
             value = f"{round(rate * 100)}%"
             canvas.text(
                 x + offset + (bar_w - text_width(value)) // 2 + SCALE,
-                base - h - CHAR_H - 4,
+                top_y - CHAR_H - 4,
                 value,
             )
         name = fit(label, slot - 8)
@@ -150,8 +168,13 @@ def bar_chart(
     return canvas.png()
 
 
-def write_bar_chart(path: Path, groups: list[tuple[str, float, float]], title: str = "") -> Path:
+def write_bar_chart(
+    path: Path,
+    groups: list[tuple[str, float, float]],
+    title: str = "",
+    errors: list[tuple[Bounds, Bounds] | None] | None = None,
+) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(bar_chart(groups, title or "pass@1 and secure-pass@1"))
+    path.write_bytes(bar_chart(groups, title or "pass@1 and secure-pass@1", errors))
     return path

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..project.pytest_server import run_pytest_process
-from ..project.safe_env import safe_environment
 from ..project.workspace import META_DIR
 from .suite import CHECK_KINDS, SHARED_CONFTEST, Task
 
@@ -32,6 +31,8 @@ class CheckCase:
     name: str
     passed: bool
     message: str = ""
+    ran: bool = True  # False: the check could not run here (reported "not run", never passed)
+    cwes: list[str] = field(default_factory=list)  # what a security check found (BaxBench)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,7 +40,20 @@ class CheckCase:
             "name": self.name,
             "passed": self.passed,
             "message": self.message,
+            "ran": self.ran,
+            "cwes": list(self.cwes),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckCase:
+        return cls(
+            kind=data["kind"],
+            name=data["name"],
+            passed=bool(data["passed"]),
+            message=data.get("message", ""),
+            ran=bool(data.get("ran", True)),
+            cwes=list(data.get("cwes") or []),
+        )
 
 
 @dataclass
@@ -57,10 +71,15 @@ class CheckRun:
         return [case for case in self.cases if case.kind == kind]
 
     def all_passed(self, kind: str) -> bool:
-        """Every check of this kind passed (and pytest finished); none at all counts as True."""
+        """Every check of this kind passed (and pytest finished); none at all counts as True.
+
+        A security check that could not run is left out here, as BaxBench scores it (no CWE
+        found); it is listed as not run wherever the result is shown. A functional check
+        that could not run is a failure.
+        """
         if self.timed_out or self.error:
             return False
-        return all(case.passed for case in self.of(kind))
+        return all(case.passed for case in self.of(kind) if case.ran or kind == "functional")
 
     @property
     def functional_passed(self) -> bool:
@@ -100,8 +119,19 @@ def install_hidden(task: Task, workspace_root: Path) -> Path:
     return target
 
 
-def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.0) -> CheckRun:
-    """Run the task's hidden checks against the app in `workspace_root`; never raises."""
+def run_hidden_checks(
+    task: Task,
+    workspace_root: Path,
+    *,
+    timeout: float = 120.0,
+    pytest: Callable[..., Any] | None = None,
+) -> CheckRun:
+    """Run the task's hidden checks against the app in `workspace_root`; never raises.
+
+    `pytest` is the workbench's own test runner (`wb.pytest`), so the checks run exactly as
+    every other test run of the workbench does; without it a Workbench-less run is made the
+    same way, in a process of its own with the scrubbed environment.
+    """
     root = Path(workspace_root).resolve()
     try:
         hidden = install_hidden(task, root)
@@ -109,7 +139,6 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
         return CheckRun(error=f"could not install the hidden checks: {exc}")
     junit = hidden / "junit.xml"
     argv = [
-        "-q",
         "-c",
         str(hidden / "pytest.ini"),
         "--rootdir",
@@ -118,16 +147,20 @@ def run_hidden_checks(task: Task, workspace_root: Path, *, timeout: float = 120.
         str(hidden),
         "--junitxml",
         str(junit),
-        "-p",
-        "no:cacheprovider",
         str(hidden),
     ]
-    env = safe_environment(str(root))
     # The hidden checks need no third-party plugin; loading none is faster and keeps the
     # environment's plugins (xdist, timeout, nbval) from changing how they run.
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    switches = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if pytest is None:
+        from ..project.pytest_run import run_pytest_args
+        from ..project.workspace import Workspace
+
+        def pytest(*args: str, timeout: float, env: dict[str, str]) -> Any:
+            return run_pytest_args(Workspace(root), args, timeout=timeout, extra_env=env)
+
     try:
-        bounded = run_pytest_process(argv, cwd=root, env=env, timeout=timeout)
+        bounded = pytest(*argv, timeout=timeout, env=switches)
     except OSError as exc:
         return CheckRun(error=f"could not start pytest: {exc}")
     timed_out, output = bounded.timed_out, bounded.output

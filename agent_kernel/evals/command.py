@@ -27,6 +27,10 @@ EPILOG = """examples:
                                                      compare two models (needs a key)
   workbench eval --mode live --agent a.md --agent b.md --tasks auth_jwt,cors_headers
                                                      compare two agent prompts on two tasks
+  workbench eval --mode live --model sonnet --model opus --samples 5 --executor dask
+                                                     5 samples a task, pass@1..5 with intervals
+  workbench eval --baxbench ~/baxbench --tasks Login,Calculator --mode replay --sessions s/
+                                                     BaxBench scenarios, scripted sessions
 """
 
 
@@ -81,6 +85,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-turns", type=int, default=40)
     parser.add_argument("--max-cost", type=float, help="USD budget per task")
     parser.add_argument("--keep", action="store_true", help="keep each task's workspace")
+    parser.add_argument(
+        "--samples", type=int, default=1, metavar="N", help="runs of every task (pass@1..N)"
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="REPORT.json",
+        help="a JSON report (--json output) whose scored runs are kept, not run again",
+    )
+    parser.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|dask[:ADDRESS]",
+        help="threads here (default), a LocalCluster (dask) or a scheduler (dask:tcp://host:8786)",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        metavar="N",
+        help="at most N runs of one model at a time (API rate limits); default: no cap",
+    )
+    bax = parser.add_argument_group("BaxBench")
+    bax.add_argument(
+        "--baxbench", type=Path, metavar="DIR", help="a BaxBench checkout: its scenarios as tasks"
+    )
+    bax.add_argument(
+        "--sessions",
+        type=Path,
+        metavar="DIR",
+        help="scripted sessions for the BaxBench scenarios, DIR/<scenario id>.yaml",
+    )
+    bax.add_argument(
+        "--safety-prompt",
+        choices=("none", "generic", "specific"),
+        default="none",
+        help="BaxBench's security reminder in the prompt (default none)",
+    )
+    bax.add_argument(
+        "--packages",
+        choices=("check", "install"),
+        help="list BaxBench's allowed FastAPI packages as installed or missing (check), "
+        "or install the missing ones (install), then go on",
+    )
     return parser
 
 
@@ -136,17 +183,31 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
     from ..agent.definition import AgentDefinitionError, load_agent
     from ..api.client import ModeError, choose_mode
     from ..settings import get_settings
+    from .executors import parse_executor
     from .suite import DEFAULT_SESSION, SuiteError, load_suite
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.samples < 1:
+        raise UsageError("--samples must be at least 1")
+    if args.max_concurrency is not None and args.max_concurrency < 1:
+        raise UsageError("--max-concurrency must be at least 1")
     if args.timeout <= 0 or args.check_timeout <= 0:
         raise UsageError("--timeout and --check-timeout must be positive")
-    ids = [item.strip() for item in (args.tasks or "").split(",") if item.strip()]
     try:
-        tasks = load_suite(args.suite, ids or None)
-    except SuiteError as exc:
+        parse_executor(args.executor)
+    except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    ids = [item.strip() for item in (args.tasks or "").split(",") if item.strip()]
+    if args.baxbench is None and (args.sessions or args.packages):
+        raise UsageError("--sessions and --packages go with --baxbench DIR")
+    if args.baxbench is not None:
+        tasks = _baxbench_tasks(args, ids)
+    else:
+        try:
+            tasks = load_suite(args.suite, ids or None)
+        except SuiteError as exc:
+            raise UsageError(str(exc)) from exc
     settings = get_settings()
     try:
         mode, notice = choose_mode(args.mode, settings)
@@ -159,6 +220,11 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
         )
     session = args.session or DEFAULT_SESSION
     if mode == "replay" and not any(task.session_path(session).is_file() for task in tasks):
+        if args.baxbench is not None:
+            raise UsageError(
+                "replay needs a scripted session per scenario: --sessions DIR with "
+                + ", ".join(f"{task.id}.yaml" for task in tasks)
+            )
         known = sorted({name for task in tasks for name in task.sessions()})
         raise UsageError(
             f"no selected task has a scripted session {session!r}; "
@@ -176,15 +242,70 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
     return tasks, variants, agents, mode
 
 
+def _baxbench_tasks(args: argparse.Namespace, ids: list[str]) -> list[Any]:
+    from .baxbench import (
+        BaxBenchError,
+        allowed_packages,
+        install_missing,
+        load_baxbench,
+        package_status,
+    )
+
+    try:
+        if args.packages:
+            rows = package_status(allowed_packages(args.baxbench))
+            if args.packages == "install":
+                done = install_missing(rows)
+                if done is not None and done.returncode != 0:
+                    raise UsageError(f"pip could not install them: {done.stderr.strip()[-800:]}")
+                rows = package_status(allowed_packages(args.baxbench))
+            for row in rows:
+                state = row["installed"] or "MISSING"
+                print(
+                    f"workbench eval: BaxBench package {row['package']} "
+                    f"(BaxBench pins {row['baxbench'] or 'any'}): {state}",
+                    file=sys.stderr,
+                )
+        skipped: list[str] = []
+        tasks = load_baxbench(
+            args.baxbench,
+            ids,
+            sessions_dir=args.sessions,
+            safety=args.safety_prompt,
+            skipped=skipped,
+        )
+        for reason in skipped:
+            print(f"workbench eval: BaxBench scenario left out: {reason}", file=sys.stderr)
+        return tasks
+    except BaxBenchError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _resumed(path: Path | None) -> list[Any]:
+    """The scored runs of an earlier JSON report (errors and timeouts run again)."""
+    from .runner import TaskResult
+
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8").strip().splitlines()[-1])
+        rows = data["tasks"]
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        raise UsageError(f"--resume {path}: not a workbench eval JSON report ({exc})") from exc
+    return [TaskResult.from_dict(row) for row in rows if row.get("status") == "done"]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `workbench eval` with parsed arguments; the exit status."""
+    from .executors import run_suite
     from .report import EvalReport, progress_line, render_terminal, write_report
-    from .runner import EvalConfig, run_suite
+    from .runner import EvalConfig
     from .scoring import summarise
     from .suite import DEFAULT_SESSION, default_suite_dir
 
     try:
         tasks, variants, agents, mode = _check_usage(args)
+        done_before = _resumed(args.resume)
     except UsageError as exc:
         return _fail(str(exc))
     config = EvalConfig(
@@ -198,7 +319,8 @@ def run(args: argparse.Namespace) -> int:
         max_cost_usd=args.max_cost,
         keep_workspaces=args.keep,
     )
-    total = len(tasks) * len(variants)
+    total = len(tasks) * len(variants) * args.samples
+    done_keys = {result.key for result in done_before}
     multi = len(variants) > 1
     done = 0
     err = sys.stderr
@@ -207,24 +329,52 @@ def run(args: argparse.Namespace) -> int:
         nonlocal done
         if event == "done":
             done += 1
-            print(progress_line(done, total, result, multi), file=err, flush=True)
+            print(progress_line(done, total, result, multi, args.samples), file=err, flush=True)
 
+    kept = sum(
+        (t.id, v.label, n) in done_keys
+        for v in variants
+        for t in tasks
+        for n in range(1, args.samples + 1)
+    )
+    done = kept
     print(
-        f"workbench eval: {len(tasks)} task(s) x {len(variants)} variant(s), mode {mode}, "
-        f"{args.jobs} job(s)",
+        f"workbench eval: {len(tasks)} task(s) x {len(variants)} variant(s) x "
+        f"{args.samples} sample(s), mode {mode}, executor {args.executor}, {args.jobs} job(s)"
+        + (f", {kept} run(s) kept from {args.resume}" if args.resume else ""),
         file=err,
         flush=True,
     )
     started = time.monotonic()
-    results = run_suite(tasks, variants, config, jobs=args.jobs, progress=progress, agents=agents)
+    try:
+        results = run_suite(
+            tasks,
+            variants,
+            config,
+            jobs=args.jobs,
+            progress=progress,
+            agents=agents,
+            samples=args.samples,
+            executor=args.executor,
+            max_concurrency=args.max_concurrency,
+            done=done_before,
+        )
+    except (OSError, RuntimeError) as exc:
+        return _fail(f"the {args.executor} executor failed: {exc}")
+    suite_name = str(args.baxbench) if args.baxbench else str(args.suite or default_suite_dir())
     report = EvalReport(
-        suite=str(args.suite or default_suite_dir()),
+        suite=suite_name,
         mode=mode,
-        session=config.session if mode == "replay" else "live",
+        session=(str(args.sessions) if args.baxbench else config.session)
+        if mode == "replay"
+        else "live",
         jobs=args.jobs,
         results=results,
         summaries=summarise(results, variants),
         wall_s=time.monotonic() - started,
+        samples=args.samples,
+        executor=args.executor,
+        kind="baxbench" if args.baxbench else "suite",
     )
     out = sys.stderr if args.json else sys.stdout
     print(render_terminal(report), file=out, flush=True)

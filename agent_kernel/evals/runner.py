@@ -1,26 +1,24 @@
 """The task runner: each task in a fresh workspace, the agent, then the hidden checks.
 
-Tasks run in threads, up to `jobs` at a time. Each has its own workspace and history
-folder, so runs never share state; a task that crashes or outlives its timeout is reported
-as such and the others go on.
+One task, one variant, one sample: a `Workbench` on a fresh workspace and history folder
+(so runs never share state), then the checks. A task that crashes or outlives its timeout
+is reported as such. `executors` runs many of them, in threads or on a Dask cluster.
 """
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..agent.usage import Usage
 from .checks import CheckCase, run_hidden_checks
-from .suite import DEFAULT_SESSION, Task
+from .suite import DEFAULT_SESSION
 
 STOP_GRACE_S = 10.0
 
@@ -58,6 +56,7 @@ class TaskResult:
     capability: str
     title: str
     variant: str
+    sample: int = 1
     status: str = "done"  # done | error | timeout | skipped
     passed: bool = False
     secure: bool = False
@@ -90,7 +89,17 @@ class TaskResult:
 
     @property
     def failures(self) -> list[str]:
-        return [f"{case.kind}: {case.name}" for case in self.checks if not case.passed]
+        return [f"{case.kind}: {case.name}" for case in self.checks if not case.passed and case.ran]
+
+    @property
+    def not_run(self) -> list[str]:
+        """Checks that could not run here, by name: never counted as passed."""
+        return [f"{case.kind}: {case.name}" for case in self.checks if not case.ran]
+
+    @property
+    def cwes(self) -> list[str]:
+        """CWEs the security checks found (BaxBench scenarios), sorted, once each."""
+        return sorted({cwe for case in self.checks for cwe in case.cwes})
 
     @property
     def outcome(self) -> str:
@@ -109,6 +118,7 @@ class TaskResult:
             "capability": self.capability,
             "title": self.title,
             "variant": self.variant,
+            "sample": self.sample,
             "status": self.status,
             "outcome": self.outcome,
             "pass": self.passed,
@@ -116,6 +126,10 @@ class TaskResult:
             "functional": self.counts("functional"),
             "security": self.counts("security"),
             "failures": self.failures,
+            "not_run": self.not_run,
+            "cwes": self.cwes,
+            "checks": [case.to_dict() for case in self.checks],
+            "check_output": self.check_output,
             "run_status": self.run_status,
             "run_reason": self.run_reason,
             "error": self.error,
@@ -132,6 +146,44 @@ class TaskResult:
             "files_changed": self.files_changed,
             "workspace": self.workspace,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskResult:
+        """The inverse of `to_dict` (a resumed report, a result shipped back by a worker)."""
+        tokens = {key: value for key, value in (data.get("tokens") or {}).items()}
+        tokens.pop("total", None)
+        return cls(
+            task_id=data["task"],
+            capability=data.get("capability", ""),
+            title=data.get("title", ""),
+            variant=data["variant"],
+            sample=int(data.get("sample", 1)),
+            status=data.get("status", "done"),
+            passed=bool(data.get("pass")),
+            secure=bool(data.get("secure_pass")),
+            run_status=data.get("run_status", ""),
+            run_reason=data.get("run_reason", ""),
+            error=data.get("error", ""),
+            session=data.get("session"),
+            source=data.get("source", ""),
+            model=data.get("model", ""),
+            turns=int(data.get("turns", 0)),
+            usage=Usage(**tokens),
+            cost_usd=float(data.get("cost_usd", 0.0)),
+            wall_s=float(data.get("wall_s", 0.0)),
+            agent_s=float(data.get("agent_s", 0.0)),
+            checks_s=float(data.get("checks_s", 0.0)),
+            diff_lines=int(data.get("diff_lines", 0)),
+            files_changed=list(data.get("files_changed") or []),
+            checks=[CheckCase.from_dict(case) for case in data.get("checks") or []],
+            check_output=data.get("check_output", ""),
+            workspace=data.get("workspace"),
+        )
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What identifies a result in a report: task, variant, sample."""
+        return (self.task_id, self.variant, self.sample)
 
 
 def diff_size(diff: str) -> int:
@@ -169,17 +221,20 @@ def _call_with_timeout(
     return box.get("value"), box.get("error"), "done"
 
 
-def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None) -> TaskResult:
-    """Run one task for one variant; never raises, whatever the agent or the app does."""
+def run_task(
+    task: Any, variant: Variant, config: EvalConfig, agent: Any = None, sample: int = 1
+) -> TaskResult:
+    """Run one task for one variant through a `Workbench`; never raises, whatever happens.
+
+    `task` is a suite `Task` or anything with the same fields and a `run_checks(root,
+    timeout=...)` method (a BaxBench scenario); `sample` numbers repeated runs from 1.
+    """
     from ..agent.budget import Budget
-    from ..agent.definition import load_agent
-    from ..agent.runner import run_agent
-    from ..api.client import make_client
     from ..project.workspace import Workspace
-    from ..tools.ask_user import answers_from
+    from ..workbench import Workbench
 
     started = time.monotonic()
-    result = TaskResult(task.id, task.capability, task.title, variant.label)
+    result = TaskResult(task.id, task.capability, task.title, variant.label, sample=sample)
     tmp = Path(tempfile.mkdtemp(prefix=f"workbench-eval-{task.id}-"))
     still_running = False
     try:
@@ -187,29 +242,28 @@ def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None
         cassette = session if session.is_file() else None
         if cassette is not None:
             result.session = config.session
-        handle = make_client(config.mode, cassette=cassette, model=variant.model)
-        if handle.mode == "replay" and cassette is None:  # pragma: no cover - make_client raises
-            raise FileNotFoundError(session)
-        agent = agent or load_agent(variant.agent_path)
-        workspace = Workspace.create(tmp / "workspace")
-        history = config.history_dir or tmp / "history"
-        answers = handle.cassette.answers if handle.cassette else None
-        stop_event = threading.Event()
+        elif config.mode == "replay":
+            from ..api.client import ModeError
+
+            raise ModeError(f"replay needs a cassette; {session} does not exist")
+        baseline = getattr(task, "workspace_baseline", None)
+        Workspace.create(tmp / "workspace", baseline=baseline() if baseline else None)
+        wb = Workbench(
+            workspace=tmp / "workspace",
+            history=config.history_dir or tmp / "history",
+            mode=config.mode or "auto",
+            cassette=cassette,
+            agent=agent if agent is not None else variant.agent_path,
+            model=variant.model,
+            budget=Budget(max_turns=config.max_turns, max_cost_usd=config.max_cost_usd),
+            display=False,
+            test_timeout=config.test_timeout,
+            command="workbench eval",
+        )
+        stop_event = wb.stop_event
 
         def call() -> Any:
-            return run_agent(
-                task.prompt,
-                handle=handle,
-                agent=agent,
-                workspace=workspace,
-                history_dir=history,
-                model=variant.model,
-                budget=Budget(max_turns=config.max_turns, max_cost_usd=config.max_cost_usd),
-                answer=answers_from(answers) if answers else None,
-                stop_event=stop_event,
-                command="workbench eval",
-                test_timeout=config.test_timeout,
-            )
+            return wb.run(task.prompt, observers=[])
 
         agent_started = time.monotonic()
         run, error, state = _call_with_timeout(
@@ -226,7 +280,13 @@ def run_task(task: Task, variant: Variant, config: EvalConfig, agent: Any = None
         if error is not None:
             raise error
         _record_run(result, run)
-        checks = run_hidden_checks(task, workspace.root, timeout=config.check_timeout)
+        checker = getattr(task, "run_checks", None)
+        if checker is not None:
+            checks = checker(wb.workspace.root, timeout=config.check_timeout)
+        else:
+            checks = run_hidden_checks(
+                task, wb.workspace.root, timeout=config.check_timeout, pytest=wb.pytest
+            )
         result.checks, result.checks_s = checks.cases, checks.duration
         result.check_output = checks.output
         result.passed = checks.functional_passed
@@ -267,50 +327,3 @@ def _record_failure(result: TaskResult, exc: Exception, config: EvalConfig) -> N
         result.error = f"no scripted session {config.session!r} for this task ({exc})"
     else:
         result.error = f"{type(exc).__name__}: {exc}"
-
-
-Progress = Callable[[str, TaskResult | None, Task, Variant], None]
-
-
-def run_suite(
-    tasks: list[Task],
-    variants: list[Variant],
-    config: EvalConfig,
-    *,
-    jobs: int = 1,
-    progress: Progress | None = None,
-    agents: dict[str, Any] | None = None,
-) -> list[TaskResult]:
-    """Every task for every variant, `jobs` at a time; results in variant, then task order."""
-    pairs = [(variant, task) for variant in variants for task in tasks]
-    results: dict[int, TaskResult] = {}
-    agents = agents or {}
-    # The SDK is imported once here: many threads racing through a first import is slow.
-    import anthropic  # noqa: F401
-
-    lock = threading.Lock()
-
-    def notify(event: str, result: TaskResult | None, task: Task, variant: Variant) -> None:
-        if progress is not None:
-            # A display glitch must not end the run.
-            with lock, contextlib.suppress(Exception):
-                progress(event, result, task, variant)
-
-    def one(index: int) -> TaskResult:
-        variant, task = pairs[index]
-        notify("start", None, task, variant)
-        return run_task(task, variant, config, agents.get(variant.label))
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="eval") as pool:
-        futures = {pool.submit(one, index): index for index in range(len(pairs))}
-        for future in as_completed(futures):
-            index = futures[future]
-            variant, task = pairs[index]
-            try:
-                result = future.result()
-            except Exception as exc:
-                result = TaskResult(task.id, task.capability, task.title, variant.label)
-                result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
-            results[index] = result
-            notify("done", result, task, variant)
-    return [results[index] for index in range(len(pairs))]

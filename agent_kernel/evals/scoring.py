@@ -1,16 +1,38 @@
-"""Scores: pass@1 and secure-pass@1 per variant, with what the runs cost.
+"""Scores: pass@k and secure-pass@k per variant, with intervals and what the runs cost.
 
-pass@1 is the share of tasks whose functional checks all pass on the first (only) attempt;
-secure-pass@1 the share whose functional *and* security checks all pass. A task that
-crashed or timed out counts as a failure; a skipped task (no session to replay) is left out.
+pass@1 is the share of runs whose functional checks all pass; secure-pass@1 the share whose
+functional *and* security checks all pass. With N samples a task, pass@k (k = 1..N) is
+Chen et al.'s unbiased estimate per task, averaged over tasks, with a 95% bootstrap
+interval over tasks. A run that crashed or timed out counts as a failure; a skipped one (no
+session to replay) is left out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from .runner import TaskResult, Variant
+from .stats import (
+    Interval,
+    bootstrap_mean,
+    nested_bootstrap_pass_at_k,
+    newcombe_difference,
+    significance,
+    wilson,
+)
+
+
+@dataclass(frozen=True)
+class TaskTally:
+    """One task of one variant over its samples: runs, passes, secure passes."""
+
+    task_id: str
+    capability: str
+    n: int
+    passed: int
+    secure: int
 
 
 @dataclass
@@ -33,6 +55,20 @@ class VariantSummary:
     cost_usd: float = 0.0
     wall_s: float = 0.0
     diff_lines: int = 0
+    samples: int = 1
+    pass_at_k: dict[int, Interval] = field(default_factory=dict)
+    secure_pass_at_k: dict[int, Interval] = field(default_factory=dict)
+    capabilities: dict[str, tuple[Interval, Interval]] = field(default_factory=dict)
+    cwes: Counter[str] = field(default_factory=Counter)
+    not_run: int = 0
+
+    @property
+    def per_sample_cost_usd(self) -> float:
+        return self.cost_usd / self.scored if self.scored else 0.0
+
+    @property
+    def per_sample_tokens(self) -> float:
+        return self.total_tokens / self.scored if self.scored else 0.0
 
     @property
     def pass_at_1(self) -> float:
@@ -76,7 +112,134 @@ class VariantSummary:
             "cost_usd": round(self.cost_usd, 6),
             "wall_s": round(self.wall_s, 3),
             "diff_lines": self.diff_lines,
+            "samples": self.samples,
+            "per_sample": {
+                "cost_usd": round(self.per_sample_cost_usd, 6),
+                "tokens": round(self.per_sample_tokens, 1),
+            },
+            "pass_at_k": {str(k): i.to_dict() for k, i in self.pass_at_k.items()},
+            "secure_pass_at_k": {str(k): i.to_dict() for k, i in self.secure_pass_at_k.items()},
+            "capabilities": {
+                cap: {"pass": p.to_dict(), "secure": s.to_dict()}
+                for cap, (p, s) in self.capabilities.items()
+            },
+            "cwes": dict(sorted(self.cwes.items())),
+            "not_run_checks": self.not_run,
         }
+
+
+def tallies(results: list[TaskResult], variant: str) -> list[TaskTally]:
+    """Per task (in first-seen order) of one variant: its scored runs, passes, secure passes."""
+    counts: dict[str, list[int]] = {}
+    capability: dict[str, str] = {}
+    for result in results:
+        if result.variant != variant or result.status == "skipped":
+            continue
+        row = counts.setdefault(result.task_id, [0, 0, 0])
+        row[0] += 1
+        row[1] += result.passed
+        row[2] += result.secure
+        capability[result.task_id] = result.capability
+    return [TaskTally(t, capability[t], *row) for t, row in counts.items()]
+
+
+def rate_at_k(rows: list[TaskTally], k: int, secure: bool = False) -> Interval:
+    """pass@k (or secure-pass@k) averaged over the tasks with at least k samples.
+
+    The 95% interval: for k = 1 the Wilson interval of all runs taken together (every run
+    one trial); for k > 1 a two-level bootstrap (tasks, then each task's samples).
+    """
+    counts = [(r.n, r.secure if secure else r.passed) for r in rows if r.n >= k]
+    if k == 1:
+        return wilson(sum(c for _, c in counts), sum(n for n, _ in counts))
+    return nested_bootstrap_pass_at_k(counts, k)
+
+
+def _score_samples(summary: VariantSummary, results: list[TaskResult]) -> None:
+    rows = tallies(results, summary.label)
+    summary.samples = max((r.n for r in rows), default=0)
+    for k in range(1, summary.samples + 1):
+        summary.pass_at_k[k] = rate_at_k(rows, k)
+        summary.secure_pass_at_k[k] = rate_at_k(rows, k, secure=True)
+    by_capability: dict[str, list[TaskTally]] = {}
+    for row in rows:
+        by_capability.setdefault(row.capability, []).append(row)
+    for cap, group in by_capability.items():
+        n = sum(r.n for r in group)
+        summary.capabilities[cap] = (
+            wilson(sum(r.passed for r in group), n),
+            wilson(sum(r.secure for r in group), n),
+        )
+
+
+@dataclass(frozen=True)
+class TaskComparison:
+    """Variant a against variant b on one task: the difference of their rates, paired by task."""
+
+    task_id: str
+    a: tuple[int, int]
+    b: tuple[int, int]
+    difference: Interval
+
+    @property
+    def verdict(self) -> str:
+        return significance(self.difference)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task_id,
+            "a": {"passed": self.a[0], "runs": self.a[1]},
+            "b": {"passed": self.b[0], "runs": self.b[1]},
+            "difference": self.difference.to_dict(),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two variants on the tasks both ran: per task, and the mean paired difference."""
+
+    a: str
+    b: str
+    metric: str  # pass or secure
+    tasks: list[TaskComparison]
+    overall: Interval
+
+    @property
+    def verdict(self) -> str:
+        return significance(self.overall)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "metric": self.metric,
+            "overall": self.overall.to_dict(),
+            "verdict": self.verdict,
+            "tasks": [task.to_dict() for task in self.tasks],
+        }
+
+
+def compare(results: list[TaskResult], a: str, b: str, metric: str = "pass") -> Comparison:
+    """Rate of `a` minus rate of `b`, per task (Newcombe) and over tasks (bootstrap)."""
+    secure = metric == "secure"
+    rows_a = {r.task_id: r for r in tallies(results, a)}
+    rows_b = {r.task_id: r for r in tallies(results, b)}
+    per_task = []
+    for task_id, ra in rows_a.items():
+        rb = rows_b.get(task_id)
+        if rb is None or not ra.n or not rb.n:
+            continue
+        ca, cb = (ra.secure, rb.secure) if secure else (ra.passed, rb.passed)
+        per_task.append(
+            TaskComparison(
+                task_id, (ca, ra.n), (cb, rb.n), newcombe_difference((ca, ra.n), (cb, rb.n))
+            )
+        )
+    overall = bootstrap_mean([t.difference.value for t in per_task])
+    if len(per_task) == 1:
+        overall = per_task[0].difference
+    return Comparison(a, b, metric, per_task, overall)
 
 
 def summarise(results: list[TaskResult], variants: list[Variant]) -> list[VariantSummary]:
@@ -104,4 +267,8 @@ def summarise(results: list[TaskResult], variants: list[Variant]) -> list[Varian
         summary.cost_usd += result.cost_usd
         summary.wall_s += result.wall_s
         summary.diff_lines += result.diff_lines
+        summary.cwes.update(result.cwes)
+        summary.not_run += len(result.not_run)
+    for summary in summaries.values():
+        _score_samples(summary, results)
     return list(summaries.values())

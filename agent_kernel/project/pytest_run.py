@@ -95,8 +95,12 @@ def run_pytest_args(
     cap: int = OUTPUT_CAP,
     outcomes: Path | None = None,
     cancel: threading.Event | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> TestRun:
-    """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is."""
+    """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is.
+
+    `extra_env` adds variables to the scrubbed environment (e.g. pytest's own switches).
+    """
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
     env = safe_environment(root)
@@ -104,6 +108,7 @@ def run_pytest_args(
     project_env = getattr(workspace, "test_environment", None)
     if project_env is not None:
         env.update(project_env())
+    env.update(extra_env or {})
     if outcomes is not None:
         env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)

@@ -1,0 +1,4 @@
+from env.base import Env
+from env.python import FastAPIEnv
+
+all_envs = [FastAPIEnv]

@@ -1,0 +1,3 @@
+import scenarios.base
+import scenarios.needs_missing_package
+import scenarios.notes
