@@ -55,7 +55,7 @@ class _Server:
         self.ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.closing: asyncio.Event | None = None
         self.task: asyncio.Task[None] | None = None
-        self.stderr: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        self.stderr: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by the hub)
 
     def stderr_tail(self) -> str:
         with contextlib.suppress(OSError, ValueError):
@@ -139,9 +139,9 @@ class McpHub:
                 await server.closing.wait()
         except BaseException as exc:
             if not server.ready.done():
-                server.ready.set_exception(exc if isinstance(exc, Exception) else RuntimeError(
-                    "cancelled"
-                ))
+                server.ready.set_exception(
+                    exc if isinstance(exc, Exception) else RuntimeError("cancelled")
+                )
             elif server.error is None and not server.closing.is_set():  # type: ignore[union-attr]
                 server.error = f"MCP server {server.config.name!r} went away: {_describe(exc)}"
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -210,9 +210,7 @@ class McpHub:
         if server is None:
             raise McpServerError(f"no MCP server named {server_name!r} in this run")
         if server.session is None or self._loop is None:
-            raise McpServerError(
-                server.error or f"MCP server {server_name!r} is not connected"
-            )
+            raise McpServerError(server.error or f"MCP server {server_name!r} is not connected")
         timeout = self.call_timeout if timeout is None else timeout
         session = server.session
         future = asyncio.run_coroutine_threadsafe(
@@ -259,7 +257,9 @@ async def _transport(server: _Server, stack: contextlib.AsyncExitStack) -> Any:
         from mcp import StdioServerParameters, stdio_client
 
         params = StdioServerParameters(
-            command=config.command, args=list(config.args), env=dict(config.env) or None,
+            command=config.command,
+            args=list(config.args),
+            env=dict(config.env) or None,
             cwd=config.cwd,
         )
         async with stdio_client(params, errlog=server.stderr) as streams:

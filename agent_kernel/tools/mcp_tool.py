@@ -32,7 +32,9 @@ class McpTool:
     def definition(self) -> dict[str, Any]:
         schema = dict(self.remote.input_schema or {})
         schema.setdefault("type", "object")
-        description = self.remote.description or f"{self.remote.name} (MCP server {self.remote.server})"
+        description = (
+            self.remote.description or f"{self.remote.name} (MCP server {self.remote.server})"
+        )
         return {
             "name": self.name,
             "description": f"[MCP server {self.remote.server}] {description}",

@@ -33,6 +33,8 @@ DEFAULT_ALLOWLIST = (
     "git diff",
     "git log",
     "git status",
+    "git grep",
+    "grep",
 )
 DEFAULT_TIMEOUT = 60.0
 ARG_CAP = 64
