@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from .config import ServerConfig
 
 CONNECT_TIMEOUT = 30.0
 CALL_TIMEOUT = 60.0
-STDERR_TAIL = 1_500
+STDERR_TAIL = 800
 CLOSE_TIMEOUT = 5.0
 
 
@@ -58,12 +59,15 @@ class _Server:
         self.stderr: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by the hub)
 
     def stderr_tail(self) -> str:
+        """The end of what the server wrote to stderr (read with pread: the server shares
+        the file offset, so seeking here would make it overwrite its own log)."""
         with contextlib.suppress(OSError, ValueError):
-            self.stderr.flush()
-            self.stderr.seek(0)
-            text = self.stderr.read().strip()
+            fd = self.stderr.fileno()
+            size = os.fstat(fd).st_size
+            start = max(0, size - STDERR_TAIL)
+            text = os.pread(fd, size - start, start).decode("utf-8", "replace").strip()
             if text:
-                return "\n" + text[-STDERR_TAIL:]
+                return "\nserver stderr (last lines):\n" + text
         return ""
 
 
@@ -228,7 +232,7 @@ class McpHub:
             if "closed" in text.lower():
                 server.error = (
                     f"MCP server {server_name!r} went away during a call to {tool!r} "
-                    f"(it crashed or exited){server.stderr_tail()}"
+                    "(it crashed or exited); its tools are unavailable for the rest of this run"
                 )
                 raise McpServerError(server.error) from None
             raise McpCallError(f"MCP call {server_name}/{tool} failed: {text}") from None

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+    run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
 
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
@@ -47,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ..evals.command import add_parser as add_eval_parser
 
     add_eval_parser(sub)
+
+    from .mcp_server import add_parser as add_mcp_parser
+
+    add_mcp_parser(sub)
 
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
@@ -83,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return _adr(args, parser)
     if args.command == "history":
         return _history(args)
+    if args.command == "mcp":
+        from .mcp_server import run as run_mcp
+
+        return run_mcp(args)
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -112,6 +121,13 @@ def _run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         return _fail("the prompt is empty")
+    if args.mcp_config is not None:
+        from ..mcp.config import McpConfigError, load_mcp_config
+
+        try:  # a config that cannot work is a usage error, before anything starts
+            load_mcp_config(args.mcp_config)
+        except McpConfigError as exc:
+            return _fail(str(exc))
     try:
         agent = load_agent(args.agent)
         handle = make_client(args.mode, cassette=args.cassette, model=args.model)
@@ -159,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         observers=[observer],
         answer=answer,
         command="workbench run",
+        mcp_servers=args.mcp_config,
     )
     if args.json:
         print(result.to_json())
