@@ -56,6 +56,7 @@ class Workbench:
         model: str | None = None,
         budget: Budget | None = None,
         display: bool = True,
+        mcp_servers: dict[str, Any] | str | Path | None = None,
     ) -> None:
         self.name = name
         self.workspace = Workspace.create(workspace)
@@ -70,6 +71,9 @@ class Workbench:
         self.model = model
         self.budget = budget or Budget()
         self.display = display
+        # MCP servers for every run, beside the project's own .mcp.json: a map in its format
+        # (`{name: {"command": ..., "args": [...]}}`) or the path of such a file.
+        self.mcp_servers = mcp_servers
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
@@ -197,6 +201,7 @@ class Workbench:
             answer=self.answer_provider(answer),
             stop_event=self.stop_event,
             command=f"Workbench({self.name or ''}).run",
+            mcp_servers=self.mcp_servers,
         )
         self.last_result = result
         return result

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
+from ..contract import ExecutionContract  # at module level: the tools' annotations name it
+
 LOOPBACK = "127.0.0.1"
 BODY_CAP = 20_000
 
@@ -29,7 +31,6 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError as McpToolError
 
-    from ..contract import ExecutionContract
     from ..history.adr import AdrDraft, suggestion_text, write_adr
     from ..history.phr import PromptRecord, write_phr
     from ..project.workspace import Workspace
