@@ -7,13 +7,12 @@ import json
 import sys
 
 import pytest
+from mcp_support import DEMO, demo_stdio, free_port, http_server
 
 from agent_kernel.history.redaction import redact
 from agent_kernel.mcp import McpConfigError, McpHub, load_mcp_config, parse_servers
 from agent_kernel.tools.base import ToolError
 from agent_kernel.tools.mcp_tool import mcp_tools
-
-from mcp_support import DEMO, demo_stdio, free_port, http_server
 
 
 def tools_of(hub: McpHub) -> dict:
@@ -41,7 +40,7 @@ def test_a_call_returns_the_servers_answer(demo):
 
 
 def test_an_error_result_is_a_tool_error_with_the_servers_message(demo):
-    with pytest.raises(ToolError, match="returned an error: .*no thanks"):
+    with pytest.raises(ToolError, match=r"returned an error: .*no thanks"):
         tools_of(demo)["mcp__demo__fail"]({"reason": "no thanks"}, None)
 
 
@@ -112,7 +111,7 @@ def test_expansion_covers_command_args_url_and_headers_and_refuses_an_unset_vari
     environ = {"PY": sys.executable, "HOST": "127.0.0.1:9", "KEY": "k-1234567890"}
     servers = parse_servers(
         {
-            "a": {"command": "${PY}", "args": ["${SCRIPT:-%s}" % DEMO]},
+            "a": {"command": "${PY}", "args": [f"${{SCRIPT:-{DEMO}}}"]},
             "b": {"type": "http", "url": "http://${HOST}/mcp", "headers": {"X-Key": "${KEY}"}},
         },
         environ=environ,
@@ -151,6 +150,7 @@ def test_streamable_http_discovery_and_call():
 def test_an_unreachable_http_server_is_a_start_failure():
     url = f"http://127.0.0.1:{free_port()}/mcp"
     with McpHub(parse_servers({"gone": {"type": "http", "url": url}}), connect_timeout=10) as hub:
-        assert "could not be started" in hub.failures["gone"] or "did not answer" in hub.failures[
-            "gone"
-        ]
+        assert (
+            "could not be started" in hub.failures["gone"]
+            or "did not answer" in hub.failures["gone"]
+        )
