@@ -208,6 +208,11 @@ def reflection(result: RunResult) -> str:
         f"{result.turns} turns and {calls} tool calls ({errors} returned an error); "
         f"{passed}/{len(result.checks)} acceptance checks passed"
     )
+    sources = sorted(
+        {e.name for e in result.tool_trace if e.name.startswith("mcp__") or e.name == "run_command"}
+    )
+    if sources:  # MCP tools and CLI commands the answer rests on
+        text += f"; sources consulted: {', '.join(sources)}"
     if result.adr_suggestions:
         text += f"; {len(result.adr_suggestions)} decision(s) met the ADR significance test"
     return text + "."
