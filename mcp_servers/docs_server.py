@@ -13,6 +13,7 @@ interpreter whose packages it should describe:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.metadata as metadata
 import inspect
@@ -85,10 +86,8 @@ def api_doc(symbol: str) -> str:
     lines = [f"symbol: {symbol}", f"package: {version}"]
     target = obj.__func__ if isinstance(obj, staticmethod | classmethod) else obj
     if callable(target):
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # builtins without a signature
             lines.append(f"signature: {symbol.rsplit('.', 1)[-1]}{inspect.signature(target)}")
-        except (TypeError, ValueError):
-            pass
     if inspect.isclass(target):
         fields = {}
         for klass in reversed(target.__mro__):

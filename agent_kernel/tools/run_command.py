@@ -164,11 +164,18 @@ class RunCommandTool:
         except OSError as exc:
             raise ToolError(f"{argv[0]!r} could not be started: {exc}") from exc
         shown = shlex.join(argv)
+        output = _local_paths(run.output, root)
         if run.cancelled:
             return f"$ {shown}\n[stopped: the run was stopped; the command was killed]"
         if run.timed_out:
             raise ToolError(
                 f"$ {shown}\ntimed out after {timeout:g}s; the command's process group was "
-                f"killed.\n{cap_output(run.output, self.cap)}"
+                f"killed.\n{cap_output(output, self.cap)}"
             )
-        return f"$ {shown}\n[exit code {run.exit_code}]\n{cap_output(run.output, self.cap)}"
+        return f"$ {shown}\n[exit code {run.exit_code}]\n{cap_output(output, self.cap)}"
+
+
+def _local_paths(text: str, root: str) -> str:
+    """The workspace as `.` and the interpreter's environment as `<env>`: shorter for the
+    model, and no machine path in a cassette, a PHR or a notebook output."""
+    return text.replace(root, ".").replace(sys.prefix, "<env>")
