@@ -4,8 +4,9 @@
 As in Claude Code, `${VAR}` and `${VAR:-default}` expand in `command`, `args`, `env`, `url`
 and `headers`; a variable that is unset and has no default is a configuration error, named,
 rather than a server started with a literal `${VAR}`. Every value that came from the
-environment into `env` or `headers` is registered with the redactor, so a token never lands
-in a cassette, a PHR, a trajectory or a notebook output.
+environment into `env` or `headers`, and any secret-named variable (`API_TOKEN`, `*_KEY`)
+anywhere else (a URL's query, an argument), is registered with the redactor, so a token
+never lands in a cassette, a PHR, a trajectory, a log or a notebook output.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..history.redaction import register_secret
+from ..history.redaction import is_secret_name, register_secret
 
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -66,7 +67,7 @@ def expand_vars(
                     f"has no default (write ${{{name}:-default}} to give one)"
                 )
             return default
-        if secret:
+        if secret or is_secret_name(name):  # env and headers: all; elsewhere: KEY, TOKEN, ...
             register_secret(value)
         return value
 

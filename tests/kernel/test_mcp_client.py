@@ -154,3 +154,13 @@ def test_an_unreachable_http_server_is_a_start_failure():
             "could not be started" in hub.failures["gone"]
             or "did not answer" in hub.failures["gone"]
         )
+
+
+def test_a_secret_named_variable_in_a_url_is_redacted_too():
+    token = "url-" + "5e8c2a9f1d7b3e6a"
+    servers = parse_servers(
+        {"r": {"type": "http", "url": "http://127.0.0.1:9/mcp?key=${API_TOKEN}"}},
+        environ={"API_TOKEN": token},
+    )
+    assert servers["r"].url.endswith(token)
+    assert token not in redact(servers["r"].url)
