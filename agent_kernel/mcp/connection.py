@@ -16,6 +16,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -25,6 +26,7 @@ CONNECT_TIMEOUT = 30.0
 CALL_TIMEOUT = 60.0
 STDERR_TAIL = 800
 CLOSE_TIMEOUT = 5.0
+CANCEL_POLL = 0.1  # seconds between looks at the run's Stop during a call
 
 
 class McpServerError(RuntimeError):
@@ -207,9 +209,18 @@ class McpHub:
         return {name: s.error for name, s in self.servers.items() if s.error}
 
     def call(
-        self, server_name: str, tool: str, arguments: dict[str, Any], timeout: float | None = None
+        self,
+        server_name: str,
+        tool: str,
+        arguments: dict[str, Any],
+        timeout: float | None = None,
+        *,
+        cancel: threading.Event | None = None,
     ) -> Any:
-        """The server's `CallToolResult` (which may say `is_error`), or McpCallError."""
+        """The server's `CallToolResult` (which may say `is_error`), or McpCallError.
+
+        `cancel` (the run's Stop) abandons the call at once; the server keeps running.
+        """
         server = self.servers.get(server_name)
         if server is None:
             raise McpServerError(f"no MCP server named {server_name!r} in this run")
@@ -220,11 +231,28 @@ class McpHub:
         future = asyncio.run_coroutine_threadsafe(
             session.call_tool(tool, arguments, read_timeout_seconds=timeout), self._loop
         )
+        deadline = time.monotonic() + timeout + 5.0
         try:
-            return future.result(timeout + 5.0)
+            while True:
+                if cancel is not None and cancel.is_set():
+                    future.cancel()
+                    raise McpCallError(
+                        f"MCP call {server_name}/{tool} stopped: the run was stopped"
+                    )
+                if future.done():  # its own exception, a TimeoutError too, is handled below
+                    return future.result()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise concurrent.futures.TimeoutError
+                try:
+                    return future.result(min(CANCEL_POLL, left))
+                except concurrent.futures.TimeoutError:
+                    continue
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise McpCallError(_timed_out(server_name, tool, timeout)) from None
+        except McpCallError:
+            raise
         except Exception as exc:
             text = _describe(exc)
             if "timed out" in text:

@@ -44,7 +44,10 @@ class McpTool:
     def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
         where = f"MCP tool {self.remote.server}/{self.remote.name}"
         try:
-            result = self.hub.call(self.remote.server, self.remote.name, dict(tool_input))
+            cancel = ctx.stop_event if ctx is not None else None
+            result = self.hub.call(
+                self.remote.server, self.remote.name, dict(tool_input), cancel=cancel
+            )
             return result_text(result, where=where)
         except (McpServerError, McpCallError, McpResultError) as exc:
             raise ToolError(str(exc)) from None

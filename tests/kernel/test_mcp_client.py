@@ -164,3 +164,21 @@ def test_a_secret_named_variable_in_a_url_is_redacted_too():
     )
     assert servers["r"].url.endswith(token)
     assert token not in redact(servers["r"].url)
+
+
+def test_stop_abandons_a_call_in_flight_and_the_server_still_answers(demo, workspace):
+    import threading
+    import time
+
+    from agent_kernel.tools.base import ToolContext
+
+    stop = threading.Event()
+    ctx = ToolContext(workspace=workspace, stop_event=stop)
+    threading.Timer(0.5, stop.set).start()
+    tools = tools_of(demo)
+    started = time.monotonic()
+    with pytest.raises(ToolError, match="stopped"):
+        tools["mcp__demo__slow"]({"seconds": 1.8}, ctx)
+    assert time.monotonic() - started < 1.5
+    stop.clear()
+    assert tools["mcp__demo__add"]({"a": 5, "b": 5}, ctx) == "10"
