@@ -71,6 +71,7 @@ class Workbench:
         env: dict[str, str] | None = None,
         test_timeout: float = 120.0,
         command: str | None = None,
+        mcp_servers: dict[str, Any] | str | Path | None = None,
     ) -> None:
         self.name = name
         self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
@@ -91,6 +92,9 @@ class Workbench:
         self.display = display
         self.test_timeout = test_timeout  # seconds for each of the agent's `run_tests` calls
         self.command = command  # how the PHR names what started the runs
+        # MCP servers for every run, beside the project's own .mcp.json: a map in its format
+        # (`{name: {"command": ..., "args": [...]}}`) or the path of such a file.
+        self.mcp_servers = mcp_servers
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
@@ -252,6 +256,7 @@ class Workbench:
             stop_event=self.stop_event,
             command=command or self.command or f"Workbench({self.name or ''}).run",
             test_timeout=self.test_timeout,
+            mcp_servers=self.mcp_servers,
         )
         self.last_result = result
         return result

@@ -26,6 +26,9 @@ class AgentDefinition:
     color: str | None = None
     tools: tuple[str, ...] = field(default_factory=tuple)
     path: Path | None = None
+    disallowed_tools: tuple[str, ...] = field(default_factory=tuple)
+    # Claude Code's `mcpServers`: names of configured servers, or inline {name: config} maps.
+    mcp_servers: tuple[str | dict, ...] = field(default_factory=tuple)
 
     def resolved_model(self) -> str:
         from .models import resolve_model
@@ -68,11 +71,20 @@ def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
         raise AgentDefinitionError(f"{where}: missing {', '.join(missing)} in the front matter")
     if not body:
         raise AgentDefinitionError(f"{where}: the body (the system prompt) is empty")
-    tools = meta.get("tools") or ()
-    if isinstance(tools, str):
-        tools = [item.strip() for item in tools.split(",") if item.strip()]
-    if not isinstance(tools, list | tuple) or not all(isinstance(t, str) for t in tools):
-        raise AgentDefinitionError(f"{where}: `tools` must be a list or a comma-separated string")
+    tools = _names(meta.get("tools"), "tools", where)
+    disallowed = _names(meta.get("disallowedTools"), "disallowedTools", where)
+    servers = meta.get("mcpServers") or []
+    if not isinstance(servers, list) or not all(isinstance(s, str | dict) for s in servers):
+        raise AgentDefinitionError(
+            f"{where}: `mcpServers` must be a list of server names or {{name: config}} maps"
+        )
+    from .tool_names import ToolNameError, tool_policy
+
+    try:  # an unknown name fails here, when the file is loaded, not in the middle of a run
+        tool_policy(tools, where)
+        tool_policy(disallowed, where)
+    except ToolNameError as exc:
+        raise AgentDefinitionError(str(exc)) from None
     model = str(meta.get("model") or "sonnet").strip()
     if model == "inherit":
         model = "sonnet"
@@ -84,4 +96,18 @@ def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
         color=meta.get("color"),
         tools=tuple(tools),
         path=path,
+        disallowed_tools=tuple(disallowed),
+        mcp_servers=tuple(servers),
     )
+
+
+def _names(value: object, field_name: str, where: str) -> list[str]:
+    """A tool list as Claude Code writes it: a comma-separated string or a YAML list."""
+    value = value or []
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise AgentDefinitionError(
+            f"{where}: `{field_name}` must be a list or a comma-separated string"
+        )
+    return [t.strip() for t in value]

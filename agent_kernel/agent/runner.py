@@ -22,15 +22,15 @@ from ..history.redaction import register_secret
 from ..project.pytest_server import prestart as prestart_pytest
 from ..project.workspace import Workspace
 from ..settings import env_flag, get_settings
-from ..tools import default_tools
 from ..tools.base import AnswerProvider, ToolContext
 from ..tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .budget import Budget
 from .definition import AgentDefinition
-from .events import Observer, RunFinished, RunStarted, broadcast
+from .events import Notice, Observer, RunFinished, RunStarted, broadcast
 from .loop import AgentLoop, LoopOutcome
 from .result import RunResult
 from .system_prompt import build_system_prompt
+from .toolset import open_toolset
 from .trajectory import SUFFIX as TRAJECTORY_SUFFIX
 from .trajectory import Trajectory
 
@@ -49,7 +49,10 @@ def run_agent(
     stop_event: threading.Event | None = None,
     command: str = "workbench run",
     test_timeout: float = 120.0,
+    mcp_servers: dict | str | Path | None = None,
 ) -> RunResult:
+    """Run the agent once; `mcp_servers` adds MCP servers (a map or a `.mcp.json`) to the
+    project's own `.mcp.json`: they are started for this run and stopped after it."""
     prestart_pytest()  # its imports overlap with the first turns
     settings = get_settings()
     if settings.api_key:
@@ -74,11 +77,15 @@ def run_agent(
     ctx = ToolContext(
         workspace=workspace, answer=answer, test_timeout=test_timeout, stop_event=stop_event
     )
+    toolset = open_toolset(agent, workspace, mcp_servers)
+    for warning in toolset.warnings:  # a server that would not start: the run goes on
+        broadcast(observers, Notice(warning, "warning"))
+        trajectory.step("notice", level="warning", message=warning)
     loop = AgentLoop(
         handle,
         model=model,
         system=build_system_prompt(agent, workspace),
-        tools=_tools(),
+        tools=_tools(toolset.tools),
         ctx=ctx,
         budget=budget or Budget(),
         trajectory=trajectory,
@@ -92,6 +99,8 @@ def run_agent(
         outcome = loop.outcome
         outcome.status, outcome.reason = "error", f"internal error: {type(exc).__name__}: {exc}"
         trajectory.step("end", status="error", reason=outcome.reason)
+    finally:
+        toolset.close()
     result = RunResult(
         status=outcome.status,
         reason=outcome.reason,
@@ -126,8 +135,7 @@ def run_agent(
     return result
 
 
-def _tools() -> list:
-    tools = default_tools()
+def _tools(tools: list) -> list:
     if env_flag(SUPPRESS_ENV):
         tools = [
             SuppressedEdits(t) if t.name == "str_replace_based_edit_tool" else t for t in tools
@@ -200,6 +208,11 @@ def reflection(result: RunResult) -> str:
         f"{result.turns} turns and {calls} tool calls ({errors} returned an error); "
         f"{passed}/{len(result.checks)} acceptance checks passed"
     )
+    sources = sorted(
+        {e.name for e in result.tool_trace if e.name.startswith("mcp__") or e.name == "run_command"}
+    )
+    if sources:  # MCP tools and CLI commands the answer rests on
+        text += f"; sources consulted: {', '.join(sources)}"
     if result.adr_suggestions:
         text += f"; {len(result.adr_suggestions)} decision(s) met the ADR significance test"
     return text + "."

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+    run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
 
     sub.add_parser("demo", help="replay the tour's scripted session offline (no key needed)")
 
@@ -55,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = sub.add_parser("inspect", help="what the workbench finds in a FastAPI project")
     inspect.add_argument("--project", type=Path, default=Path("."), help="project dir (.)")
+
+    from .mcp_server import add_parser as add_mcp_parser
+
+    add_mcp_parser(sub)
 
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])
@@ -101,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from .inspect import inspect_project
 
         return inspect_project(args.project)
+    if args.command == "mcp":
+        from .mcp_server import run as run_mcp
+
+        return run_mcp(args)
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -128,6 +137,13 @@ def _run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         return _fail("the prompt is empty")
+    if args.mcp_config is not None:
+        from ..mcp.config import McpConfigError, load_mcp_config
+
+        try:  # a config that cannot work is a usage error, before anything starts
+            load_mcp_config(args.mcp_config)
+        except McpConfigError as exc:
+            return _fail(str(exc))
     budget = Budget(
         max_turns=args.max_turns,
         max_output_tokens=args.max_output_tokens,
@@ -139,6 +155,7 @@ def _run(args: argparse.Namespace) -> int:
             workspace=args.workspace,
             project=args.project,
             history=args.history,
+            mcp_servers=args.mcp_config,
             mode=args.mode or "",
             cassette=args.cassette,
             answers=args.answer or None,

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "tools": 4,
     "api": 4,
     "project": 5,
+    "mcp": 5,
     "history": 6,
     "contract": 7,
     "documents": 7,

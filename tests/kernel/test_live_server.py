@@ -104,6 +104,7 @@ def test_the_tools_are_declared_as_the_api_expects(live_run, messages_server, ki
         "inspect_api",
         "ask_user",
         "submit_result",
+        "run_command",  # the agent file's `Bash`
     ]
     assert tools[0] == {"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"}
     for tool in tools[1:]:

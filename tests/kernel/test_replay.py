@@ -124,6 +124,7 @@ def test_missing_tool_results_is_a_mismatch(replay_run, cassettes, kit):
         "inspect_api",
         "ask_user",
         "submit_result",
+        "run_command",  # the agent file's `Bash`
     ]
     recorded = Cassette(
         source="recorded",

@@ -1,0 +1,181 @@
+"""`run_command`: an allowlisted CLI command in the workspace, as an argv, never a shell.
+
+The agent's sources are MCP tools and CLI commands, not memory; this is the CLI half. A
+command is an argv whose leading words must match an entry of the allowlist (the project's
+`[tool.workbench] commands` in its pyproject.toml, else the defaults below); anything else
+is refused with the list, so the model can pick an allowed command. It runs in its own
+process group with a time limit, an output cap and the scrubbed environment of
+`run_tests` (no keys, tokens or passwords).
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..project.bounded_process import run_bounded
+from ..project.safe_env import safe_environment
+from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
+
+DEFAULT_ALLOWLIST = (
+    "python -m pip show",
+    "python -m pip list",
+    "ruff",
+    "alembic",
+    "pytest",
+    "python -m pytest",
+    "python -m agent_kernel.project.routes",
+    "git diff",
+    "git log",
+    "git status",
+    "git grep",
+    "grep",
+)
+DEFAULT_TIMEOUT = 60.0
+ARG_CAP = 64
+
+
+def _words(entry: str | Sequence[str]) -> tuple[str, ...]:
+    return tuple(shlex.split(entry) if isinstance(entry, str) else entry)
+
+
+def project_allowlist(root: Path) -> tuple[tuple[str, ...], float]:
+    """The allowlist and timeout the project configures, or the defaults.
+
+    `[tool.workbench] commands = [...]` replaces the defaults, `extra-commands` adds to them,
+    `command-timeout` sets the limit in seconds.
+    """
+    entries: list[str | Sequence[str]] = list(DEFAULT_ALLOWLIST)
+    timeout = DEFAULT_TIMEOUT
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ToolError(f"pyproject.toml cannot be read for [tool.workbench]: {exc}") from exc
+        config = table.get("tool", {}).get("workbench", {})
+        if "commands" in config:
+            entries = list(config["commands"])
+        entries += list(config.get("extra-commands", []))
+        timeout = float(config.get("command-timeout", timeout))
+    return tuple(_words(entry) for entry in entries), timeout
+
+
+def allowed(argv: Sequence[str], allowlist: Sequence[Sequence[str]]) -> bool:
+    return any(tuple(argv[: len(entry)]) == tuple(entry) for entry in allowlist if entry)
+
+
+def _executable(word: str) -> str | None:
+    """`python` is the workbench's interpreter; other commands come from its bin dir first."""
+    if word in ("python", "python3"):
+        return sys.executable
+    here = Path(sys.executable).parent / word
+    if here.is_file():
+        return str(here)
+    return shutil.which(word)
+
+
+class RunCommandTool:
+    """`run_command`: pip, ruff, alembic, pytest, git, route listing: whatever is allowed."""
+
+    name = "run_command"
+
+    def __init__(
+        self,
+        allowlist: Sequence[str | Sequence[str]] | None = None,
+        *,
+        timeout: float | None = None,
+        cap: int = OUTPUT_CAP,
+    ) -> None:
+        self.allowlist = None if allowlist is None else tuple(_words(e) for e in allowlist)
+        self.timeout = timeout
+        self.cap = cap
+
+    def definition(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": (
+                "Run a command-line tool in the workspace, to read facts from the installed "
+                "environment or the project instead of recalling them: e.g. "
+                '["python", "-m", "pip", "show", "fastapi"] for an installed version, '
+                '["ruff", "check", "."], ["git", "diff"], ["python", "-m", '
+                '"agent_kernel.project.routes"] for the app\'s routes. The command is an '
+                "argv list (no shell: no pipes, globs or redirection) and must start with "
+                "an allowed command; a refused one is answered with the allowlist. Runs "
+                "with a time limit and without API keys or other secrets in the environment."
+            ),
+            "input_schema": {
+                "type": "object",
+                "properties": {
+                    "argv": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "description": "The command and its arguments, one word each.",
+                    }
+                },
+                "required": ["argv"],
+                "additionalProperties": False,
+            },
+        }
+
+    def _policy(self, root: Path) -> tuple[tuple[tuple[str, ...], ...], float]:
+        allowlist, timeout = project_allowlist(root)
+        if self.allowlist is not None:
+            allowlist = self.allowlist
+        return tuple(allowlist), self.timeout if self.timeout is not None else timeout
+
+    def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
+        argv = tool_input.get("argv")
+        if isinstance(argv, str):
+            raise ToolError(
+                "`argv` must be a list of words, not a shell string: e.g. "
+                '["python", "-m", "pip", "show", "fastapi"]'
+            )
+        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+            raise ToolError("`argv` must be a non-empty list of strings")
+        if len(argv) > ARG_CAP or any("\x00" in a for a in argv):
+            raise ToolError(f"`argv` must hold at most {ARG_CAP} words without NUL characters")
+        allowlist, timeout = self._policy(ctx.workspace.root)
+        if not allowed(argv, allowlist):
+            listed = "; ".join(" ".join(entry) for entry in allowlist) or "(nothing)"
+            raise ToolError(
+                f"refused: {shlex.join(argv)!r} is not on this project's command allowlist. "
+                f"Allowed commands (an argv must start with one): {listed}. The project "
+                "sets the list in pyproject.toml, [tool.workbench] commands."
+            )
+        executable = _executable(argv[0])
+        if executable is None:
+            raise ToolError(f"{argv[0]!r} is allowed but not installed (not found on PATH)")
+        root = str(ctx.workspace.root)
+        try:
+            run = run_bounded(
+                [executable, *argv[1:]],
+                cwd=root,
+                env=safe_environment(root),
+                timeout=timeout,
+                cancel=ctx.stop_event,
+            )
+        except OSError as exc:
+            raise ToolError(f"{argv[0]!r} could not be started: {exc}") from exc
+        shown = shlex.join(argv)
+        output = _local_paths(run.output, root)
+        if run.cancelled:
+            return f"$ {shown}\n[stopped: the run was stopped; the command was killed]"
+        if run.timed_out:
+            raise ToolError(
+                f"$ {shown}\ntimed out after {timeout:g}s; the command's process group was "
+                f"killed.\n{cap_output(output, self.cap)}"
+            )
+        return f"$ {shown}\n[exit code {run.exit_code}]\n{cap_output(output, self.cap)}"
+
+
+def _local_paths(text: str, root: str) -> str:
+    """The workspace as `.` and the interpreter's environment as `<env>`: shorter for the
+    model, and no machine path in a cassette, a PHR or a notebook output."""
+    return text.replace(root, ".").replace(sys.prefix, "<env>")
