@@ -1,5 +1,9 @@
 """Suite-wide: the repo's own `.env` (a developer's key, say) never reaches a test."""
 
 import os
+import tempfile
 
 os.environ["WORKBENCH_REPO_DOTENV"] = "0"
+
+# Session pointers (`workbench sessions`) of test runs stay out of the user's state folder.
+os.environ.setdefault("WORKBENCH_STATE_DIR", tempfile.mkdtemp(prefix="workbench-state-"))

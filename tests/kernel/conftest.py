@@ -161,6 +161,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
         scrubbed = name.startswith(("ANTHROPIC_", "WORKBENCH_")) or name == "CI"
         if scrubbed and name != "WORKBENCH_REPO_DOTENV":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))  # session pointers
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
