@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .agent.budget import Budget
+from .agent.context import ContextWindow
 from .agent.definition import AgentDefinition, load_agent
 from .agent.events import Observer
+from .agent.inbox import Inbox
 from .agent.result import RunResult
+from .agent.session import Session, find_workspace
 from .api.client import ClientHandle, make_client
 from .project import warmup
 from .project.pytest_server import prestart as prestart_pytest
@@ -26,6 +29,7 @@ from .project.workspace import Workspace
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
+from .tools.permissions import Approver, accept_plan_prompt, approvals_from, check_mode
 from .tools.run_tests import TestRun, run_pytest_args
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +60,9 @@ class Workbench:
         model: str | None = None,
         budget: Budget | None = None,
         display: bool = True,
+        permission_mode: str = "accept-edits",
+        approvals: list[str] | None = None,
+        context_limit: int | None = None,
     ) -> None:
         self.name = name
         self.workspace = Workspace.create(workspace)
@@ -74,6 +81,13 @@ class Workbench:
         self.stop_event = threading.Event()
         self._client: Any = None
         self._run_lock = threading.Lock()
+        self.permission_mode = check_mode(permission_mode)
+        self.approver: Approver | None = approvals_from(approvals) if approvals else None
+        self.context_limit = context_limit
+        self.inbox = Inbox()
+        self.session: Session | None = None
+        self._session_client: ClientHandle | None = None
+        self._context = ContextWindow(limit=context_limit) if context_limit else ContextWindow()
         prestart_pytest()  # the first test run finds pytest and the app stack imported
         warmup.enable()  # and this kernel imports the stack while it waits for test runs
         self.handle: ClientHandle | None = None
@@ -108,12 +122,50 @@ class Workbench:
             providers.append(answers_from(handle.cassette.answers))
         return chain(*providers)
 
+    # -- sessions -------------------------------------------------------------------------
+
+    def new_session(self) -> None:
+        """Start afresh: the next run sees none of the earlier prompts."""
+        if self.running:
+            raise RuntimeError("a run is in progress; stop it or wait before a new session")
+        self.session = None
+        self._session_client = None  # a replay starts the cassette again, from its first prompt
+        self._context = ContextWindow(limit=self.context_limit or ContextWindow.limit)
+
+    @classmethod
+    def resume(cls, session_id: str, **options: Any) -> Workbench:
+        """A workbench that continues a saved session (after the kernel or terminal closed).
+
+        The workspace comes from the session's pointer unless `workspace=` says otherwise;
+        a missing, truncated or foreign trajectory raises SessionError and changes nothing.
+        """
+        workspace = options.pop("workspace", None) or find_workspace(session_id)
+        session = Session.load(session_id, Path(workspace))
+        wb = cls(workspace=workspace, **options)
+        wb.session = session
+        return wb
+
+    def queue(self, message: str) -> None:
+        """A message for the running agent, delivered at its next turn boundary."""
+        self.inbox.put(message)
+
+    def accept_plan(self, **options: Any) -> RunResult:
+        """Carry out the plan the last (plan-mode) run proposed, in the same session."""
+        last = self.last_result
+        if last is None or last.permission_mode != "plan" or last.contract is None:
+            raise RuntimeError("no plan to accept: run a prompt with permission_mode='plan' first")
+        mode = self.permission_mode if self.permission_mode != "plan" else "accept-edits"
+        options.setdefault("permission_mode", mode)
+        return self.run(accept_plan_prompt(last.contract.artifact_summary), **options)
+
     def run(
         self,
         prompt: str,
         *,
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
+        permission_mode: str | None = None,
+        approvals: list[str] | None = None,
     ) -> RunResult:
         """Run the agent on `prompt`; renders progressively in a notebook or a terminal.
 
@@ -123,7 +175,13 @@ class Workbench:
         if not self._run_lock.acquire(blocking=False):
             raise RuntimeError("this workbench is already running a prompt; stop it or wait")
         try:
-            return self._run(prompt, observers=observers, answer=answer)
+            return self._run(
+                prompt,
+                observers=observers,
+                answer=answer,
+                permission_mode=permission_mode,
+                approvals=approvals,
+            )
         finally:
             self._run_lock.release()
 
@@ -138,6 +196,7 @@ class Workbench:
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
         on_done: Callable[[RunResult | None, BaseException | None], None] | None = None,
+        permission_mode: str | None = None,
     ) -> threading.Thread:
         """Run in a worker thread, so the kernel's event loop (and the widgets) stay free.
 
@@ -151,7 +210,12 @@ class Workbench:
             result: RunResult | None = None
             error: BaseException | None = None
             try:
-                result = self._run(prompt, observers=list(observers or []), answer=answer)
+                result = self._run(
+                    prompt,
+                    observers=list(observers or []),
+                    answer=answer,
+                    permission_mode=permission_mode,
+                )
             except BaseException as exc:
                 error = exc
             finally:
@@ -173,11 +237,17 @@ class Workbench:
         *,
         observers: list[Observer] | None,
         answer: AnswerProvider | None,
+        permission_mode: str | None = None,
+        approvals: list[str] | None = None,
     ) -> RunResult:
         from .agent.runner import run_agent
 
+        mode = check_mode(permission_mode or self.permission_mode)
+        approver = approvals_from(approvals) if approvals else self.approver
         self.stop_event.clear()
-        handle = self.connect()
+        handle = self._session_handle()
+        if self.session is None:
+            self.session = Session.start(self.workspace.root, {"project": self.name or ""})
         shown = list(observers or [])
         renderer = None
         if self.display and observers is None:
@@ -197,9 +267,26 @@ class Workbench:
             answer=self.answer_provider(answer),
             stop_event=self.stop_event,
             command=f"Workbench({self.name or ''}).run",
+            session=self.session,
+            permission_mode=mode,
+            approver=approver,
+            inbox=self.inbox,
+            context=self._context,
         )
         self.last_result = result
         return result
+
+    def _session_handle(self) -> ClientHandle:
+        """The session's client: a replay goes on where the previous prompt stopped."""
+        # Kept apart from `handle`, which `connect()` (and so a mode label) may replace.
+        if self.session is not None and self._session_client is not None:
+            self.handle = self._session_client
+            return self._session_client
+        handle = self.connect()
+        if self.session is not None and handle.replay is not None:
+            handle.replay.start_at_prompt(len(self.session.runs))  # a resumed session
+        self._session_client = handle
+        return handle
 
     def stop(self) -> None:
         """Ask the running agent to stop at the next safe point."""

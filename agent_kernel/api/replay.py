@@ -132,6 +132,15 @@ class ReplayTransport(httpx2.BaseTransport):
         self.mismatch: CassetteMismatch | None = None
         self.requests: list[dict[str, Any]] = []
 
+    def start_at_prompt(self, index: int) -> None:
+        """Serve from the first exchange of the session's `index`-th prompt (0 = the first):
+        a resumed session has had its earlier prompts answered in another process."""
+        if index <= 0:
+            return
+        exchanges = self.cassette.exchanges
+        starts = [i for i, exchange in enumerate(exchanges) if "prompt" in exchange.expect]
+        self.cursor = starts[index - 1] if index - 1 < len(starts) else len(self.cassette.exchanges)
+
     @property
     def finished(self) -> bool:
         return self.cursor >= len(self.cassette.exchanges)

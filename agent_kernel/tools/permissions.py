@@ -220,3 +220,8 @@ def apply_mode(tools: list[Tool], mode: str, approver: Approver | None = None) -
         else:
             out.append(tool)
     return out
+
+
+def accept_plan_prompt(plan: str) -> str:
+    """The prompt that carries out an accepted plan (a scripted session replays this text)."""
+    return f"The plan is accepted. Carry it out now, then submit the contract: {plan.strip()}"
