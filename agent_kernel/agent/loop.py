@@ -231,7 +231,10 @@ class AgentLoop:
                 raise RunStopped
             if results:  # the previous tool's step reaches the disk before this tool runs
                 self.trajectory.save()
-            output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
+            if self.ctx.extra.get(HALT):  # the rest of this turn's calls are not run
+                output, is_error = f"Not run: {self.ctx.extra[HALT]}.", True
+            else:
+                output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
             results.append(
                 {
                     "type": "tool_result",

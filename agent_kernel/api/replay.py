@@ -131,6 +131,7 @@ class ReplayTransport(httpx2.BaseTransport):
         self.cursor = 0
         self.mismatch: CassetteMismatch | None = None
         self.requests: list[dict[str, Any]] = []
+        self.token_counts = 0  # count_tokens requests answered
 
     def start_at_prompt(self, index: int) -> None:
         """Serve from the first exchange of the session's `index`-th prompt (0 = the first):
@@ -150,6 +151,7 @@ class ReplayTransport(httpx2.BaseTransport):
             # Token counting is answered offline and takes no exchange: the count is the
             # same estimate scripted usage uses (about four characters a token).
             body = json.loads(request.read() or b"{}")
+            self.token_counts += 1
             return httpx2.Response(
                 200, json={"input_tokens": estimate_tokens(body)}, request=request
             )

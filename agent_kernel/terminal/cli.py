@@ -34,6 +34,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+    run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
+    run.add_argument(
+        "--permission-mode",
+        choices=["plan", "ask", "accept-edits"],
+        default="accept-edits",
+        help="plan: propose, write nothing; ask: approve each edit; accept-edits (default)",
+    )
+    run.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        help="an answer for ask mode, given up front "
+        "('approve' or 'reject: reason'; repeat, used in order)",
+    )
+
+    sub.add_parser("sessions", help="list saved sessions (id, project, first prompt, cost)")
 
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
@@ -83,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         return _adr(args, parser)
     if args.command == "history":
         return _history(args)
+    if args.command == "sessions":
+        from .sessions import print_sessions
+
+        return print_sessions()
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -112,11 +132,19 @@ def _run(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         return _fail("the prompt is empty")
+    from ..agent.session import SessionError
+    from .sessions import approver_for, resume_session
+
     try:
         agent = load_agent(args.agent)
+        session, workspace_dir = resume_session(args.resume, args.workspace)
         handle = make_client(args.mode, cassette=args.cassette, model=args.model)
-        workspace = Workspace.create(args.workspace)
+        if session is not None and handle.replay is not None:
+            handle.replay.start_at_prompt(len(session.runs))
+        workspace = Workspace.create(workspace_dir)
+        approver = approver_for(args.permission_mode, args.approve)
     except (
+        SessionError,
         AgentDefinitionError,
         ModeError,
         CassetteError,
@@ -159,11 +187,15 @@ def _run(args: argparse.Namespace) -> int:
         observers=[observer],
         answer=answer,
         command="workbench run",
+        session=session,
+        permission_mode=args.permission_mode,
+        approver=approver,
     )
     if args.json:
         print(result.to_json())
     else:
         print(f"workspace: {workspace.root}")
+        print(f"session: {result.session_id} (continue with --resume {result.session_id})")
         print(f"PHR: {result.phr_path}")
         print(f"trajectory: {result.trajectory_path}")
         for suggestion in result.adr_suggestions:

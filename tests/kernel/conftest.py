@@ -252,6 +252,7 @@ def replay_run(
         observers: list | None = None,
         answer: Any = None,
         stop_event: threading.Event | None = None,
+        **options: Any,
     ) -> RunResult:
         handle = make_client("replay", cassette=cassette)
         run.handle = handle  # type: ignore[attr-defined]  # for tests that inspect requests
@@ -265,6 +266,7 @@ def replay_run(
             observers=observers,
             answer=answer,
             stop_event=stop_event,
+            **options,
         )
 
     return run
