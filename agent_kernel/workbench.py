@@ -87,6 +87,7 @@ class Workbench:
         self.inbox = Inbox()
         self.session: Session | None = None
         self._session_client: ClientHandle | None = None
+        self._session_key: tuple[Any, ...] | None = None
         self._context = ContextWindow(limit=context_limit) if context_limit else ContextWindow()
         prestart_pytest()  # the first test run finds pytest and the app stack imported
         warmup.enable()  # and this kernel imports the stack while it waits for test runs
@@ -128,6 +129,9 @@ class Workbench:
         """Start afresh: the next run sees none of the earlier prompts."""
         if self.running:
             raise RuntimeError("a run is in progress; stop it or wait before a new session")
+        self._reset_session()
+
+    def _reset_session(self) -> None:
         self.session = None
         self._session_client = None  # a replay starts the cassette again, from its first prompt
         self._context = ContextWindow(limit=self.context_limit or ContextWindow.limit)
@@ -278,6 +282,11 @@ class Workbench:
 
     def _session_handle(self) -> ClientHandle:
         """The session's client: a replay goes on where the previous prompt stopped."""
+        # A cassette holds one session: another cassette or mode starts a new session.
+        key = (self.mode, self.cassette, self.model)
+        if self._session_client is not None and key != self._session_key:
+            self._reset_session()
+        self._session_key = key
         # Kept apart from `handle`, which `connect()` (and so a mode label) may replace.
         if self.session is not None and self._session_client is not None:
             self.handle = self._session_client
