@@ -27,11 +27,12 @@ from benchmarks import (  # noqa: E402  (after the path fix above)
     bench_live_check,
     bench_loop,
     bench_notebooks,
+    bench_sessions,
     bench_startup,
 )
 from benchmarks.common import BenchResult, load_average, machine_info  # noqa: E402
 
-KEYS = ("startup", "loop", "live_check", "notebooks", "notebook_breakdown", "eval")
+KEYS = ("startup", "loop", "live_check", "notebooks", "notebook_breakdown", "eval", "sessions")
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
 
@@ -81,6 +82,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "notebooks": lambda: bench_notebooks.run(args.notebook_repeats, notebooks, args.workers),
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),
+        "sessions": lambda: bench_sessions.run(3 if args.quick else 15),
     }
 
 
