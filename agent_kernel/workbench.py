@@ -201,6 +201,7 @@ class Workbench:
         answer: AnswerProvider | None = None,
         on_done: Callable[[RunResult | None, BaseException | None], None] | None = None,
         permission_mode: str | None = None,
+        approver: Approver | None = None,
     ) -> threading.Thread:
         """Run in a worker thread, so the kernel's event loop (and the widgets) stay free.
 
@@ -219,6 +220,7 @@ class Workbench:
                     observers=list(observers or []),
                     answer=answer,
                     permission_mode=permission_mode,
+                    approver=approver,
                 )
             except BaseException as exc:
                 error = exc
@@ -243,11 +245,14 @@ class Workbench:
         answer: AnswerProvider | None,
         permission_mode: str | None = None,
         approvals: list[str] | None = None,
+        approver: Approver | None = None,
     ) -> RunResult:
         from .agent.runner import run_agent
 
         mode = check_mode(permission_mode or self.permission_mode)
-        approver = approvals_from(approvals) if approvals else self.approver
+        if approvals:
+            approver = approvals_from(approvals)
+        approver = approver or self.approver
         self.stop_event.clear()
         handle = self._session_handle()
         if self.session is None:
