@@ -194,3 +194,35 @@ def test_resume_refuses_missing_truncated_and_foreign_trajectories(
     path.write_text("".join(lines[: ended[-1]]), encoding="utf-8")  # no end step: cut mid-run
     with pytest.raises(SessionError, match="truncated"):
         Session.load(session_id, wb.workspace.root)
+
+
+def test_cli_resume_continues_the_session(tmp_path, two_prompts, fake_checks, kit, capsys):
+    from agent_kernel.terminal.cli import main
+
+    common = ["--mode", "replay", "--cassette", str(two_prompts), "--history", str(tmp_path / "h")]
+    assert main(["run", kit.PROMPT, *common, "--workspace", str(tmp_path / "ws"), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["run", SECOND, *common, "--resume", first["session_id"], "--json"]) == 0
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert second["session_id"] == first["session_id"], second["reason"]
+    session = Session.load(first["session_id"], tmp_path / "ws")
+    assert session.prompts == [kit.PROMPT, SECOND]
+    assert second["trajectory_path"] == first["trajectory_path"]
+
+
+def test_the_runner_returns_the_loops_own_result(replay_run, script, kit, monkeypatch):
+    from agent_kernel.agent import loop as loop_module
+
+    returned = []
+    original = loop_module.AgentLoop.run
+
+    def run(self, prompt):
+        outcome = original(self, prompt)
+        returned.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(loop_module.AgentLoop, "run", run)
+    result = replay_run(script(kit.ping_turns()))
+    assert result is returned[0]  # one result type, filled in place: nothing copied over
+    assert result.files_changed == sorted(kit.PING_FILES) and result.turns == 3
+    assert not hasattr(loop_module, "LoopOutcome")
