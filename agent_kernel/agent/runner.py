@@ -75,6 +75,8 @@ def run_agent(
     else:
         session.trajectory.info.update(info)
         session.close_dangling_tool_calls()
+        if handle.recorder is not None and session.runs:  # a recorded conversation goes on
+            handle.recorder.mark_prompt(prompt)
     trajectory = session.trajectory
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     stop_event = stop_event or threading.Event()
