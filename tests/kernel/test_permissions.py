@@ -144,3 +144,29 @@ def test_cli_permission_mode_and_sessions(tmp_path, cassettes, fake_checks, kit,
     code = main(["run", kit.PROMPT, *common, "--resume", "20200101-000000-000000"])
     assert code == 2
     assert "no session '20200101-000000-000000'" in capsys.readouterr().err
+
+
+def test_the_terminal_answers_y_n_and_e_with_a_reason(monkeypatch, capsys):
+    import io
+
+    from agent_kernel.terminal import sessions
+    from agent_kernel.tools.permissions import EditProposal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    proposal = EditProposal("create", "app.py", "+print('hi')\n", {})
+    answers = iter(["maybe", "e", "keep it in main.py", "y", "n"])
+    monkeypatch.setattr(sessions.sys, "stdin", Tty())
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
+    edited = sessions.cli_approval(proposal)
+    assert (edited.approved, edited.reason) == (False, "keep it in main.py")
+    assert sessions.cli_approval(proposal).approved is True
+    assert sessions.cli_approval(proposal).approved is False
+    assert "+print('hi')" in capsys.readouterr().out  # the diff is shown before the question
+
+    monkeypatch.setattr(sessions.sys, "stdin", io.StringIO())  # no terminal: nobody
+    assert sessions.cli_approval(proposal) is None
+    given = sessions.approver_for("ask", ["reject: not now"])
+    assert given(proposal).reason == "not now" and given(proposal) is None
