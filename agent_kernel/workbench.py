@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .agent.budget import Budget
+from .agent.context import ContextWindow
 from .agent.definition import AgentDefinition, load_agent
 from .agent.events import Observer
+from .agent.inbox import Inbox
 from .agent.models import check_model
 from .agent.result import RunResult
+from .agent.session import Session, find_workspace
 from .api.client import ClientHandle, make_client
 from .history.index import HistoryLog
 from .project import warmup
@@ -32,6 +35,7 @@ from .project.workspace import META_DIR, Workspace
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
+from .tools.permissions import Approver, accept_plan_prompt, approvals_from, check_mode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,6 +76,9 @@ class Workbench:
         test_timeout: float = 120.0,
         command: str | None = None,
         mcp_servers: dict[str, Any] | str | Path | None = None,
+        permission_mode: str = "accept-edits",
+        approvals: list[str] | None = None,
+        context_limit: int | None = None,
     ) -> None:
         self.name = name
         self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
@@ -99,6 +106,14 @@ class Workbench:
         self.stop_event = threading.Event()
         self._client: Any = None
         self._run_lock = threading.Lock()
+        self.permission_mode = check_mode(permission_mode)
+        self.approver: Approver | None = approvals_from(approvals) if approvals else None
+        self.context_limit = context_limit
+        self.inbox = Inbox()
+        self.session: Session | None = None
+        self._session_client: ClientHandle | None = None
+        self._session_key: tuple[Any, ...] | None = None
+        self._context = ContextWindow(limit=context_limit) if context_limit else ContextWindow()
         self.handle: ClientHandle | None = None
 
     @property
@@ -169,6 +184,45 @@ class Workbench:
             providers.append(answers_from(handle.cassette.answers))
         return chain(*providers)
 
+    # -- sessions -------------------------------------------------------------------------
+
+    def new_session(self) -> None:
+        """Start afresh: the next run sees none of the earlier prompts."""
+        if self.running:
+            raise RuntimeError("a run is in progress; stop it or wait before a new session")
+        self._reset_session()
+
+    def _reset_session(self) -> None:
+        self.session = None
+        self._session_client = None  # a replay starts the cassette again, from its first prompt
+        self._context = ContextWindow(limit=self.context_limit or ContextWindow.limit)
+
+    @classmethod
+    def resume(cls, session_id: str, **options: Any) -> Workbench:
+        """A workbench that continues a saved session (after the kernel or terminal closed).
+
+        The workspace comes from the session's pointer unless `workspace=` says otherwise;
+        a missing, truncated or foreign trajectory raises SessionError and changes nothing.
+        """
+        workspace = options.pop("workspace", None) or find_workspace(session_id)
+        session = Session.load(session_id, Path(workspace))
+        wb = cls(workspace=workspace, **options)
+        wb.session = session
+        return wb
+
+    def queue(self, message: str) -> None:
+        """A message for the running agent, delivered at its next turn boundary."""
+        self.inbox.put(message)
+
+    def accept_plan(self, **options: Any) -> RunResult:
+        """Carry out the plan the last (plan-mode) run proposed, in the same session."""
+        last = self.last_result
+        if last is None or last.permission_mode != "plan" or last.contract is None:
+            raise RuntimeError("no plan to accept: run a prompt with permission_mode='plan' first")
+        mode = self.permission_mode if self.permission_mode != "plan" else "accept-edits"
+        options.setdefault("permission_mode", mode)
+        return self.run(accept_plan_prompt(last.contract.artifact_summary), **options)
+
     def run(
         self,
         prompt: str,
@@ -176,6 +230,8 @@ class Workbench:
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
         command: str | None = None,
+        permission_mode: str | None = None,
+        approvals: list[str] | None = None,
     ) -> RunResult:
         """Run the agent on `prompt`; renders progressively in a notebook or a terminal.
 
@@ -185,7 +241,14 @@ class Workbench:
         if not self._run_lock.acquire(blocking=False):
             raise RuntimeError("this workbench is already running a prompt; stop it or wait")
         try:
-            return self._run(prompt, observers=observers, answer=answer, command=command)
+            return self._run(
+                prompt,
+                observers=observers,
+                answer=answer,
+                permission_mode=permission_mode,
+                approvals=approvals,
+                command=command,
+            )
         finally:
             self._run_lock.release()
 
@@ -200,6 +263,8 @@ class Workbench:
         observers: list[Observer] | None = None,
         answer: AnswerProvider | None = None,
         on_done: Callable[[RunResult | None, BaseException | None], None] | None = None,
+        permission_mode: str | None = None,
+        approver: Approver | None = None,
     ) -> threading.Thread:
         """Run in a worker thread, so the kernel's event loop (and the widgets) stay free.
 
@@ -213,7 +278,13 @@ class Workbench:
             result: RunResult | None = None
             error: BaseException | None = None
             try:
-                result = self._run(prompt, observers=list(observers or []), answer=answer)
+                result = self._run(
+                    prompt,
+                    observers=list(observers or []),
+                    answer=answer,
+                    permission_mode=permission_mode,
+                    approver=approver,
+                )
             except BaseException as exc:
                 error = exc
             finally:
@@ -236,12 +307,21 @@ class Workbench:
         observers: list[Observer] | None,
         answer: AnswerProvider | None,
         command: str | None = None,
+        permission_mode: str | None = None,
+        approvals: list[str] | None = None,
+        approver: Approver | None = None,
     ) -> RunResult:
         from .agent.runner import run_agent
 
+        mode = check_mode(permission_mode or self.permission_mode)
+        if approvals:
+            approver = approvals_from(approvals)
+        approver = approver or self.approver
         self.stop_event.clear()
         warm_up()
-        handle = self.connect()
+        handle = self._session_handle()
+        if self.session is None:
+            self.session = Session.start(self.workspace.root, {"project": self.name or ""})
         shown = list(observers) if observers is not None else self.default_observers()
         result = run_agent(
             prompt,
@@ -257,6 +337,11 @@ class Workbench:
             command=command or self.command or f"Workbench({self.name or ''}).run",
             test_timeout=self.test_timeout,
             mcp_servers=self.mcp_servers,
+            session=self.session,
+            permission_mode=mode,
+            approver=approver,
+            inbox=self.inbox,
+            context=self._context,
         )
         self.last_result = result
         return result
@@ -264,6 +349,23 @@ class Workbench:
     def default_observers(self) -> list[Observer]:
         """Who watches a run when the caller names nobody: nobody; a front end adds its view."""
         return []
+
+    def _session_handle(self) -> ClientHandle:
+        """The session's client: a replay goes on where the previous prompt stopped."""
+        # A cassette holds one session: another cassette or mode starts a new session.
+        key = (self.mode, self.cassette, self.model)
+        if self._session_client is not None and key != self._session_key:
+            self._reset_session()
+        self._session_key = key
+        # Kept apart from `handle`, which `connect()` (and so a mode label) may replace.
+        if self.session is not None and self._session_client is not None:
+            self.handle = self._session_client
+            return self._session_client
+        handle = self.connect()
+        if self.session is not None and handle.replay is not None:
+            handle.replay.start_at_prompt(len(self.session.runs))  # a resumed session
+        self._session_client = handle
+        return handle
 
     def stop(self) -> None:
         """Ask the running agent to stop at the next safe point."""

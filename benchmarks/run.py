@@ -29,6 +29,7 @@ from benchmarks import (  # noqa: E402  (after the path fix above)
     bench_loop,
     bench_notebooks,
     bench_project_check,
+    bench_sessions,
     bench_startup,
 )
 from benchmarks.common import BenchResult, load_average, machine_info  # noqa: E402
@@ -42,6 +43,7 @@ KEYS = (
     "notebook_breakdown",
     "eval",
     "dask",
+    "sessions",
 )
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
@@ -96,6 +98,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),
         "dask": lambda: bench_dask.run(args.eval_repeats, args.eval_tasks),
+        "sessions": lambda: bench_sessions.run(3 if args.quick else 15),
     }
 
 

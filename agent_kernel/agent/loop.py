@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.client import ClientHandle
-from ..contract import ExecutionContract
 from ..tools.base import Tool, ToolContext, ToolError, cap_output
+from ..tools.permissions import HALT
 from .budget import Budget
 from .events import (
     Notice,
@@ -27,7 +26,8 @@ from .events import (
     UsageReported,
     broadcast,
 )
-from .result import CheckOutcome, Status, ToolTraceEntry
+from .inbox import Inbox
+from .result import CheckOutcome, RunResult, Status, ToolTraceEntry
 from .trajectory import Trajectory
 from .usage import Usage
 
@@ -40,20 +40,8 @@ CUT_TOOL_CALL = (
     "Your reply reached max_tokens before this tool call was complete, so it was not run. "
     "Send it again, in smaller pieces."
 )
+QUEUED_PREFIX = "Message from the user, sent while you were working: "
 CONTINUE_AFTER_CUT = "Your reply reached the output limit (max_tokens). Continue, more briefly."
-
-
-@dataclass
-class LoopOutcome:
-    status: Status
-    reason: str
-    contract: ExecutionContract | None = None
-    checks: list[CheckOutcome] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
-    turns: int = 0
-    tool_trace: list[ToolTraceEntry] = field(default_factory=list)
-    final_text: str = ""
 
 
 class RunStopped(Exception):
@@ -74,6 +62,8 @@ class AgentLoop:
         observers: list[Observer] | None = None,
         max_tokens: int = 8192,
         stop_event: threading.Event | None = None,
+        inbox: Inbox | None = None,
+        context: Any = None,
     ) -> None:
         self.handle = handle
         self.model = model
@@ -92,12 +82,23 @@ class AgentLoop:
         self.max_tokens = max_tokens
         self.stop_event = stop_event or threading.Event()
         self.messages: list[dict[str, Any]] = trajectory.messages
-        self.outcome = LoopOutcome(status="error", reason="not started")
+        self.inbox = inbox
+        self.context = context  # a ContextWindow (agent/context.py), or None
+        # The loop fills the run's result itself; the runner adds what only it knows.
+        self.outcome = RunResult(
+            status="error",
+            reason="not started",
+            prompt="",
+            mode=handle.mode,
+            source=handle.source,
+            model=model,
+        )
         self.started = time.monotonic()
 
     # -- the loop -------------------------------------------------------------------------
 
-    def run(self, prompt: str) -> LoopOutcome:
+    def run(self, prompt: str) -> RunResult:
+        self.outcome.prompt = prompt
         self.messages.append({"role": "user", "content": prompt})
         self.trajectory.step("prompt", prompt=prompt)
         reminded = False
@@ -116,6 +117,8 @@ class AgentLoop:
                     self._run_tools(message)
                     if self.ctx.extra.get("contract") is not None:
                         return self._finish_with_contract()
+                    if self.ctx.extra.get(HALT):  # e.g. an edit nobody was there to approve
+                        return self._finish("incomplete", self.ctx.extra[HALT])
                 elif stop == "pause_turn":
                     self._notice("The API paused a long turn; continuing it.")
                 elif stop == "max_tokens":
@@ -131,6 +134,11 @@ class AgentLoop:
                         return self._finish(
                             "incomplete", "the agent ended twice without a valid contract"
                         )
+                    queued = self._queued_blocks()
+                    if queued:  # the user spoke meanwhile: that comes first, not a reminder
+                        self.messages.append({"role": "user", "content": queued})
+                        self.trajectory.step("queued", count=len(queued))
+                        continue
                     reminded = True
                     self._notice("The agent ended without a contract; reminding it once.")
                     self.messages.append({"role": "user", "content": REMINDER})
@@ -192,13 +200,19 @@ class AgentLoop:
         return message
 
     def _request(self) -> dict[str, Any]:
-        return {
+        request = {
             "model": self.model,
             "max_tokens": self._max_tokens(),
             "system": [{"type": "text", "text": self.system, "cache_control": CACHE}],
             "tools": self._cached_tools,
-            "messages": with_moving_breakpoint(self.messages),
         }
+        if self.context is not None:  # may clear older tool results when the window fills
+            notice = self.context.fit(self.handle.client, request, self.messages)
+            if notice:
+                self._notice(notice)
+                self.trajectory.step("context_trimmed", detail=notice)
+        request["messages"] = with_moving_breakpoint(self.messages)
+        return request
 
     def _max_tokens(self) -> int:
         if self.budget.max_output_tokens is None:
@@ -217,7 +231,10 @@ class AgentLoop:
                 raise RunStopped
             if results:  # the previous tool's step reaches the disk before this tool runs
                 self.trajectory.save()
-            output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
+            if self.ctx.extra.get(HALT):  # the rest of this turn's calls are not run
+                output, is_error = f"Not run: {self.ctx.extra[HALT]}.", True
+            else:
+                output, is_error, _ = self._call_tool(block.id, block.name, dict(block.input))
             results.append(
                 {
                     "type": "tool_result",
@@ -228,6 +245,8 @@ class AgentLoop:
             )
             if block.name == "submit_result" and not is_error:
                 break
+        if self.ctx.extra.get("contract") is None:
+            results.extend(self._queued_blocks())  # delivered at this turn boundary
         self.messages.append({"role": "user", "content": results})
         self.trajectory.step("tool_results", count=len(results))
 
@@ -264,6 +283,15 @@ class AgentLoop:
         )
         return output, is_error, duration
 
+    def _queued_blocks(self) -> list[dict[str, Any]]:
+        """Messages the user typed while the turn streamed, as text blocks for the next turn."""
+        if self.inbox is None:
+            return []
+        texts = self.inbox.drain()
+        for text in texts:
+            self._notice(f"Delivered your queued message: {text}")
+        return [{"type": "text", "text": f"{QUEUED_PREFIX}{text}"} for text in texts]
+
     def _continue_after_cut(self, message: Any) -> None:
         cut_calls = [block for block in message.content if block.type == "tool_use"]
         if cut_calls:
@@ -283,7 +311,7 @@ class AgentLoop:
 
     # -- endings --------------------------------------------------------------------------
 
-    def _finish_with_contract(self) -> LoopOutcome:
+    def _finish_with_contract(self) -> RunResult:
         contract = self.ctx.extra["contract"]
         self.outcome.contract = contract
         self.outcome.checks = [
@@ -294,9 +322,10 @@ class AgentLoop:
         if failed:
             reason = f"{len(failed)} acceptance check(s) failed: {', '.join(failed)}"
             return self._finish("incomplete", f"contract submitted, but {reason}")
-        return self._finish("ok", "contract submitted; every acceptance check passed")
+        note = self.ctx.extra.get("contract_note")
+        return self._finish("ok", note or "contract submitted; every acceptance check passed")
 
-    def _finish(self, status: Status, reason: str) -> LoopOutcome:
+    def _finish(self, status: Status, reason: str) -> RunResult:
         self.outcome.status = status
         self.outcome.reason = reason
         if status != "ok":

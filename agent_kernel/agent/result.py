@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,10 @@ class RunResult:
     phr_path: Path | None = None
     trajectory_path: Path | None = None
     adr_suggestions: list[str] = field(default_factory=list)
+    session_id: str = ""
+    permission_mode: str = "accept-edits"
+    plan: list[dict[str, Any]] = field(default_factory=list)  # edits proposed in plan mode
+    approvals: list[dict[str, Any]] = field(default_factory=list)  # decisions in ask mode
 
     @property
     def ok(self) -> bool:
@@ -78,6 +83,27 @@ class RunResult:
             "adr_suggestions": self.adr_suggestions,
             "phr_path": str(self.phr_path) if self.phr_path else None,
             "trajectory_path": str(self.trajectory_path) if self.trajectory_path else None,
+            "session_id": self.session_id,
+            "permission_mode": self.permission_mode,
+            "plan": self.plan,
+            "approvals": self.approvals,
+        }
+
+    def summary(self, history_dir: Path | None = None) -> dict[str, Any]:
+        """The one-prompt summary a session keeps (and saves) for this run."""
+        phr = self.phr_path
+        if phr is not None and history_dir is not None:
+            with contextlib.suppress(ValueError):  # a history elsewhere keeps its full path
+                phr = Path(phr).relative_to(history_dir)
+        return {
+            "prompt": self.prompt,
+            "status": self.status,
+            "reason": self.reason,
+            "turns": self.turns,
+            "usage": self.usage.to_dict(),
+            "cost_usd": round(self.cost_usd, 6),
+            "phr_path": str(phr) if phr else None,
+            "permission_mode": self.permission_mode,
         }
 
     def to_json(self) -> str:

@@ -6,13 +6,11 @@ its Prompt History Record behind.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import re
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from ..api.client import ClientHandle
@@ -23,16 +21,18 @@ from ..project.pytest_server import prestart as prestart_pytest
 from ..project.workspace import Workspace
 from ..settings import env_flag, get_settings
 from ..tools.base import AnswerProvider, ToolContext
+from ..tools.permissions import DEFAULT_MODE, PLAN, Approver, apply_mode
 from ..tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .budget import Budget
+from .context import ContextWindow
 from .definition import AgentDefinition
 from .events import Notice, Observer, RunFinished, RunStarted, broadcast
-from .loop import AgentLoop, LoopOutcome
+from .inbox import Inbox
+from .loop import AgentLoop
 from .result import RunResult
+from .session import Session
 from .system_prompt import build_system_prompt
 from .toolset import open_toolset
-from .trajectory import SUFFIX as TRAJECTORY_SUFFIX
-from .trajectory import Trajectory
 
 
 def run_agent(
@@ -49,10 +49,18 @@ def run_agent(
     stop_event: threading.Event | None = None,
     command: str = "workbench run",
     test_timeout: float = 120.0,
+    session: Session | None = None,
+    permission_mode: str = DEFAULT_MODE,
+    approver: Approver | None = None,
+    inbox: Inbox | None = None,
+    context: ContextWindow | None = None,
     mcp_servers: dict | str | Path | None = None,
 ) -> RunResult:
-    """Run the agent once; `mcp_servers` adds MCP servers (a map or a `.mcp.json`) to the
-    project's own `.mcp.json`: they are started for this run and stopped after it."""
+    """One prompt; with `session`, the next prompt of that conversation (it sees the rest).
+
+    `mcp_servers` adds MCP servers (a map or a `.mcp.json`) to the project's own `.mcp.json`:
+    they are started for this run and stopped after it.
+    """
     prestart_pytest()  # its imports overlap with the first turns
     settings = get_settings()
     if settings.api_key:
@@ -60,18 +68,21 @@ def run_agent(
     observers = list(observers or [])
     model = model or _default_model(handle, agent)
     started = time.monotonic()
-    run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    trajectory = Trajectory(
-        workspace.root / ".workbench" / "trajectories" / f"{run_id}{TRAJECTORY_SUFFIX}",
-        {
-            "run_id": run_id,
-            "model": model,
-            "mode": handle.mode,
-            "source": handle.source,
-            "agent": agent.name,
-            "workspace": str(workspace.root),
-        },
-    )
+    info = {
+        "model": model,
+        "mode": handle.mode,
+        "source": handle.source,
+        "agent": agent.name,
+        "permission_mode": permission_mode,
+    }
+    if session is None:
+        session = Session.start(workspace.root, info)
+    else:
+        session.trajectory.info.update(info)
+        session.close_dangling_tool_calls()
+        if handle.recorder is not None and session.runs:  # a recorded conversation goes on
+            handle.recorder.mark_prompt(prompt)
+    trajectory = session.trajectory
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     stop_event = stop_event or threading.Event()
     ctx = ToolContext(
@@ -85,50 +96,45 @@ def run_agent(
         handle,
         model=model,
         system=build_system_prompt(agent, workspace),
-        tools=_tools(toolset.tools),
+        tools=apply_mode(_tools(toolset.tools), permission_mode, approver),
         ctx=ctx,
         budget=budget or Budget(),
         trajectory=trajectory,
         observers=observers,
         max_tokens=settings.max_tokens,
         stop_event=stop_event,
+        inbox=inbox,
+        context=context if context is not None else ContextWindow(),
     )
     try:
-        outcome = loop.run(prompt)
+        result = loop.run(prompt)
     except Exception as exc:  # the run must still be recorded
-        outcome = loop.outcome
-        outcome.status, outcome.reason = "error", f"internal error: {type(exc).__name__}: {exc}"
-        trajectory.step("end", status="error", reason=outcome.reason)
+        result = loop.outcome
+        result.status, result.reason = "error", f"internal error: {type(exc).__name__}: {exc}"
+        trajectory.step("end", status="error", reason=result.reason)
     finally:
         toolset.close()
-    result = RunResult(
-        status=outcome.status,
-        reason=outcome.reason,
-        prompt=prompt,
-        mode=handle.mode,
-        source=handle.source,
-        model=model,
-        contract=outcome.contract,
-        checks=outcome.checks,
-        files_changed=workspace.changed_files(),
-        diff=workspace.diff(),
-        tool_trace=outcome.tool_trace,
-        usage=outcome.usage,
-        cost_usd=outcome.cost_usd,
-        duration_s=time.monotonic() - started,
-        turns=outcome.turns,
-        final_text=outcome.final_text,
-        trajectory_path=trajectory.path,
-    )
-    if outcome.contract is not None:
+    result.prompt = prompt
+    result.files_changed = workspace.changed_files()
+    result.diff = workspace.diff()
+    result.duration_s = time.monotonic() - started
+    result.trajectory_path = trajectory.path
+    result.session_id = session.id
+    result.permission_mode = permission_mode
+    result.plan = list(ctx.extra.get(PLAN, []))
+    result.approvals = list(ctx.extra.get("approvals", []))
+    if result.contract is not None:
         result.adr_suggestions = [
-            suggestion_text(decision) for decision in outcome.contract.significant_decisions()
+            suggestion_text(decision) for decision in result.contract.significant_decisions()
         ]
+    previous = session.phr_paths[-1] if session.phr_paths else None
     try:
-        result.phr_path = write_phr(history_dir, prompt_record(result, outcome, command))
+        record = prompt_record(result, command, session=session.id, previous=previous)
+        result.phr_path = write_phr(history_dir, record)
     except Exception as exc:  # a history fault is reported, not raised
         result.reason += f"; the PHR could not be written: {exc}"
     trajectory.info.update(result.to_dict())
+    session.record_run(result.summary(history_dir))
     trajectory.save()
     trajectory.close()
     broadcast(observers, RunFinished(result))
@@ -149,11 +155,15 @@ def _default_model(handle: ClientHandle, agent: AgentDefinition) -> str:
     return get_settings().model or agent.resolved_model()
 
 
-def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> PromptRecord:
-    contract = outcome.contract
+def prompt_record(
+    result: RunResult, command: str, *, session: str = "", previous: str | None = None
+) -> PromptRecord:
+    """The PHR of a run, every sentence taken from the run itself (never a canned line)."""
+    contract = result.contract
     checks = result.checks
     passed = sum(check.passed for check in checks)
     checks_line = f"{passed}/{len(checks)} acceptance checks passed" if checks else "no checks run"
+    failures = [check.test for check in checks if not check.passed]
     if contract is not None:
         phr = contract.phr
         title, stage, feature, labels = phr.title, phr.stage, phr.feature, list(phr.labels)
@@ -164,8 +174,9 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         title, stage, feature, labels = fallback_title(result.prompt), "general", "none", []
         snapshot = f"The run ended {result.status}: {result.reason}."
         impact = f"No contract: the run ended {result.status} ({result.reason})."
-        next_prompts = ["Re-run the prompt once the cause above is fixed."]
-    failures = [check.test for check in checks if not check.passed]
+        next_prompts = []
+    if not next_prompts:
+        next_prompts = [_next_from_run(result, failures)]
     title, snapshot, impact = map(quote_placeholders, (title, snapshot, impact))
     next_prompts = [quote_placeholders(item) for item in next_prompts]
     return PromptRecord(
@@ -179,6 +190,7 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         user=_user(),
         command=command,
         labels=labels,
+        links={"previous": previous} if previous else {},
         files=result.files_changed,
         tests=[check.test for check in checks],
         impact=impact,
@@ -193,10 +205,36 @@ def prompt_record(result: RunResult, outcome: LoopOutcome, command: str) -> Prom
         ),
         graders=f"acceptance checks: {checks_line}",
         prompt_variant=f"agent definition, {result.mode} mode ({result.source})",
-        next_experiment="tighten the prompt where the run hesitated" if result.ok else "retry",
+        next_experiment=_next_experiment(result, failures),
         status=result.status,
         source=result.source,
+        session=session,
     )
+
+
+def _next_from_run(result: RunResult, failures: list[str]) -> str:
+    """What the run itself points at next, or a plain statement that it recorded nothing."""
+    if failures:
+        return "make the failing checks pass: " + ", ".join(failures)
+    if result.status != "ok":
+        return f"address why the run ended {result.status}: {result.reason}"
+    if result.plan:
+        return f"accept or revise the plan of {len(result.plan)} proposed edit(s)"
+    return "none recorded (the contract listed no follow-ups or risks)"
+
+
+def _next_experiment(result: RunResult, failures: list[str]) -> str:
+    errors = [entry for entry in result.tool_trace if entry.is_error]
+    if failures:
+        return f"re-run with the failing checks named in the prompt ({', '.join(failures)})"
+    if result.status == "budget_exceeded":
+        return f"the run hit a budget ({result.reason}); raise that limit or narrow the prompt"
+    if result.status != "ok":
+        return f"re-run once this is resolved: {result.reason}"
+    if errors:
+        names = sorted({entry.name for entry in errors})
+        return f"{len(errors)} tool call(s) returned an error ({', '.join(names)}); see the trace"
+    return "none recorded (the run passed its checks without tool errors)"
 
 
 def reflection(result: RunResult) -> str:
@@ -215,6 +253,9 @@ def reflection(result: RunResult) -> str:
         text += f"; sources consulted: {', '.join(sources)}"
     if result.adr_suggestions:
         text += f"; {len(result.adr_suggestions)} decision(s) met the ADR significance test"
+    rejected = [a for a in result.approvals if not a.get("approved")]
+    if rejected:
+        text += f"; {len(rejected)} edit(s) rejected in review"
     return text + "."
 
 

@@ -19,6 +19,16 @@ A scripted session is written as turns::
       - tool_calls:
           - name: submit_result
             input: {...}
+
+A session of several prompts (a conversation) lists them under `prompts`, each with its own
+turns; replay then matches every request of every prompt. The one-prompt form above is the
+same as a `prompts` list of one::
+
+    prompts:
+      - prompt: Add GET /items/{item_id} ...
+        turns: [...]
+      - prompt: Now add pagination to that.
+        turns: [...]
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ class Cassette:
     exchanges: list[Exchange]
     prompt: str | None = None
     title: str = ""
+    prompts: list[str] = field(default_factory=list)  # every prompt of the session, in order
     answers: dict[str, str] | list[str] | None = None
     path: Path | None = None
 
@@ -155,20 +166,30 @@ def cassette_from_dict(data: Any) -> Cassette:
     if not isinstance(model, str) or not model:
         raise CassetteError("`model` is missing")
     date = str(data.get("date") or dt.date.today().isoformat())
-    if "turns" in data:
+    prompt = data.get("prompt")
+    prompts: list[str] = [prompt.strip()] if isinstance(prompt, str) else []
+    if "prompts" in data:
+        if source != "scripted" or "turns" in data:
+            raise CassetteError("`prompts` (each with its turns) is for scripted sessions only")
+        exchanges, prompts = expand_session(data["prompts"], model)
+        prompt = prompts[0] if prompts else None
+    elif "turns" in data:
         if source != "scripted":
             raise CassetteError("`turns` are for scripted sessions; recorded ones hold `exchanges`")
         exchanges = expand_turns(data["turns"], model)
     elif "exchanges" in data:
         exchanges = [_exchange_from_dict(i, item) for i, item in enumerate(data["exchanges"], 1)]
     else:
-        raise CassetteError("no `turns` or `exchanges`")
+        raise CassetteError("no `turns` or `exchanges` (or `prompts`, each with its turns)")
     if not exchanges:
         raise CassetteError("the session has no exchanges")
     answers = data.get("answers")
     if answers is not None and not isinstance(answers, dict | list):
         raise CassetteError("`answers` must be a mapping or a list")
-    prompt = data.get("prompt")
+    for exchange in exchanges:  # a recorded session names each later prompt where it starts
+        later = exchange.expect.get("prompt")
+        if isinstance(later, str) and later not in prompts:
+            prompts.append(later)
     return Cassette(
         source=source,
         model=model,
@@ -177,7 +198,36 @@ def cassette_from_dict(data: Any) -> Cassette:
         prompt=prompt.strip() if isinstance(prompt, str) else None,
         title=str(data.get("title") or ""),
         answers=answers,
+        prompts=prompts,
     )
+
+
+def expand_session(items: Any, model: str) -> tuple[list[Exchange], list[str]]:
+    """A scripted conversation: each prompt's turns expanded, ids unique across the session.
+
+    The first exchange of every prompt after the first expects that prompt as the newest
+    user message, so a run that sends another prompt (or none) is told where it differs.
+    """
+    if not isinstance(items, list) or not items:
+        raise CassetteError("`prompts` must be a non-empty list of {prompt, turns}")
+    exchanges: list[Exchange] = []
+    prompts: list[str] = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("prompt"), str):
+            raise CassetteError(f"prompt {number} needs a `prompt` text and its `turns`")
+        try:
+            prefix = "" if number == 1 else f"p{number}_"
+            expanded = expand_turns(item.get("turns"), model, prefix=prefix)
+        except CassetteError as exc:
+            raise CassetteError(f"prompt {number}: {exc}") from exc
+        if not expanded:
+            raise CassetteError(f"prompt {number} has no turns")
+        text = item["prompt"].strip()
+        if number > 1:
+            expanded[0].expect["prompt"] = text
+        prompts.append(text)
+        exchanges.extend(expanded)
+    return exchanges, prompts
 
 
 def _exchange_from_dict(number: int, item: Any) -> Exchange:
@@ -195,8 +245,11 @@ def _exchange_from_dict(number: int, item: Any) -> Exchange:
     )
 
 
-def expand_turns(turns: Any, model: str) -> list[Exchange]:
-    """Authored turns -> full Messages API responses with deterministic ids."""
+def expand_turns(turns: Any, model: str, *, prefix: str = "") -> list[Exchange]:
+    """Authored turns -> full Messages API responses with deterministic ids.
+
+    `prefix` keeps the ids of a later prompt of the same session apart from the first's.
+    """
     if not isinstance(turns, list):
         raise CassetteError("`turns` must be a list")
     exchanges: list[Exchange] = []
@@ -228,7 +281,7 @@ def expand_turns(turns: Any, model: str) -> list[Exchange]:
         for index, call in enumerate(calls, 1):
             if not isinstance(call, dict) or "name" not in call:
                 raise CassetteError(f"turn {number}, tool call {index}: needs a `name`")
-            tool_id = f"toolu_scripted_{number:02d}_{index}"
+            tool_id = f"toolu_scripted_{prefix}{number:02d}_{index}"
             tool_ids.append(tool_id)
             content.append(
                 {
@@ -254,7 +307,7 @@ def expand_turns(turns: Any, model: str) -> list[Exchange]:
             raise CassetteError(f"turn {number}: `usage` must map token kinds to integers")
         usage.update(given or _estimated_usage(content, number))
         message = {
-            "id": f"msg_scripted_{number:02d}",
+            "id": f"msg_scripted_{prefix}{number:02d}",
             "type": "message",
             "role": "assistant",
             "model": model,

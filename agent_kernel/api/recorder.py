@@ -29,6 +29,12 @@ class RecordingTransport(httpx2.BaseTransport):
             exchanges=[],
             path=Path(path),
         )
+        self._next_prompt: str | None = None
+
+    def mark_prompt(self, prompt: str) -> None:
+        """The session's next prompt starts with the next request: it is marked there, so a
+        replay (and a resume) finds where each prompt of a recorded conversation begins."""
+        self._next_prompt = prompt.strip()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.read() or b"{}")
@@ -38,6 +44,11 @@ class RecordingTransport(httpx2.BaseTransport):
             self.cassette.prompt = first_user_text(body.get("messages") or [])
             self.cassette.model = body.get("model") or self.cassette.model
         expect = describe_request(body)
+        if self._next_prompt is not None and len(self.cassette.exchanges) > 0:
+            expect["prompt"] = self._next_prompt
+            if self._next_prompt not in self.cassette.prompts:
+                self.cassette.prompts.append(self._next_prompt)
+        self._next_prompt = None
         response = self.inner.handle_request(request)
         # The body handed on is the decoded one, so its encoding headers must go with it.
         headers = _decoded_headers(response.headers)

@@ -97,6 +97,12 @@ def describe_request(body: dict[str, Any]) -> dict[str, Any]:
     return expect
 
 
+def estimate_tokens(body: dict[str, Any]) -> int:
+    """Input tokens of a request, estimated offline: about four characters a token."""
+    sent = {key: body.get(key) for key in ("system", "tools", "messages")}
+    return max(1, len(json.dumps(sent, default=str)) // 4)
+
+
 def same_text(recorded: str, sent: str) -> bool:
     """Equal up to whitespace; a [REDACTED] span of the cassette stands for any secret.
 
@@ -125,12 +131,30 @@ class ReplayTransport(httpx2.BaseTransport):
         self.cursor = 0
         self.mismatch: CassetteMismatch | None = None
         self.requests: list[dict[str, Any]] = []
+        self.token_counts = 0  # count_tokens requests answered
+
+    def start_at_prompt(self, index: int) -> None:
+        """Serve from the first exchange of the session's `index`-th prompt (0 = the first):
+        a resumed session has had its earlier prompts answered in another process."""
+        if index <= 0:
+            return
+        exchanges = self.cassette.exchanges
+        starts = [i for i, exchange in enumerate(exchanges) if "prompt" in exchange.expect]
+        self.cursor = starts[index - 1] if index - 1 < len(starts) else len(self.cassette.exchanges)
 
     @property
     def finished(self) -> bool:
         return self.cursor >= len(self.cassette.exchanges)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/v1/messages/count_tokens"):
+            # Token counting is answered offline and takes no exchange: the count is the
+            # same estimate scripted usage uses (about four characters a token).
+            body = json.loads(request.read() or b"{}")
+            self.token_counts += 1
+            return httpx2.Response(
+                200, json={"input_tokens": estimate_tokens(body)}, request=request
+            )
         if not request.url.path.endswith("/v1/messages"):
             return _error(request, 404, f"replay serves only /v1/messages, not {request.url.path}")
         body = json.loads(request.read() or b"{}")
@@ -181,6 +205,13 @@ class ReplayTransport(httpx2.BaseTransport):
             if "tools" in expect and sent_tools != expect["tools"]:
                 return f"the tools differ: cassette {expect['tools']}, run {sent_tools}"
         last = messages[-1] if messages else None
+        if "prompt" in expect:  # the first request of a later prompt of the session
+            sent = _text_of(last).strip() if last and last.get("role") == "user" else ""
+            if not same_text(str(expect["prompt"]), sent):
+                return (
+                    f"the session's next prompt differs: cassette has "
+                    f"{_short(expect['prompt'])!r}, the run sent {_short(sent)!r}"
+                )
         wanted = expect.get("tool_results")
         if wanted is not None:
             got = tool_result_ids(last)

@@ -25,6 +25,9 @@ from .redaction import redact, redact_obj
 STAGES: tuple[str, ...] = get_args(Stage)
 SOURCES = ("live", "recorded", "scripted")
 LINK_KEYS = ("spec", "ticket", "adr", "pr")
+# A prompt of a conversation links the session's previous PHR; written only when there is one,
+# so a one-prompt record keeps exactly Spec-Kit Plus's four link keys.
+SESSION_LINK_KEYS = ("previous",)
 NO_FEATURE = "none"
 MAX_SLUG_LENGTH = 80
 
@@ -80,6 +83,7 @@ class PromptRecord:
     surface: str = "agent"
     status: str = "ok"
     source: str = "live"
+    session: str = ""  # the conversation this prompt belongs to (front matter `session`)
 
 
 # --- naming and routing -------------------------------------------------------------------
@@ -230,7 +234,7 @@ def normalized(record: PromptRecord) -> PromptRecord:
     if record.source not in SOURCES:
         raise ValueError(f"PHR source must be one of {', '.join(SOURCES)}, got {record.source!r}")
     links = record.links or {}
-    unknown = set(links) - set(LINK_KEYS)
+    unknown = set(links) - set(LINK_KEYS) - set(SESSION_LINK_KEYS)
     if unknown:
         raise ValueError(f"unknown PHR link keys {sorted(unknown)}; expected {LINK_KEYS}")
     if not _one_line(record.title or ""):
@@ -245,13 +249,16 @@ def normalized(record: PromptRecord) -> PromptRecord:
             data[item.name] = {
                 key: str(links[key]) if links.get(key) else None for key in LINK_KEYS
             }
+            data[item.name].update(
+                {key: str(links[key]) for key in SESSION_LINK_KEYS if links.get(key)}
+            )
         elif item.name != "date":
             data[item.name] = "" if value is None else str(value)
     # Redact plain strings only (a Path or number could otherwise carry a secret through).
     clean = PromptRecord(**redact_obj(data), date=_coerce_date(record.date))
     clean.title = _one_line(clean.title)
     clean.feature = feature_slug(clean.feature)
-    for name in ("model", "branch", "user", "command", "surface", "status"):
+    for name in ("model", "branch", "user", "command", "surface", "status", "session"):
         setattr(clean, name, _one_line(getattr(clean, name)) or "none")
     for name in ("labels", "files", "tests"):
         setattr(clean, name, [_one_line(entry) for entry in getattr(clean, name) if entry.strip()])
@@ -259,7 +266,7 @@ def normalized(record: PromptRecord) -> PromptRecord:
 
 
 def front_matter(record: PromptRecord, number: int) -> dict[str, Any]:
-    return {
+    meta = {
         "id": number,
         "title": record.title,
         "stage": record.stage,
@@ -277,6 +284,9 @@ def front_matter(record: PromptRecord, number: int) -> dict[str, Any]:
         "status": record.status,
         "source": record.source,
     }
+    if record.session and record.session != "none":
+        meta["session"] = record.session
+    return meta
 
 
 class _FlowList(list):

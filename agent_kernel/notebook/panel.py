@@ -29,12 +29,13 @@ from .display import (
     phr_location,
     status_text,
 )
+from .review import ReviewBox, ReviewController
 
 TAB_TITLES = ("Contract", "Diff", "Checks", "PHR")
 Listener = Callable[[str], None]
 
 
-class PanelController:
+class PanelController(ReviewController):
     """What the panel does on each click, and the state it shows (tested without widgets).
 
     Listeners are told which part changed: "mode", "status", "stream", "question",
@@ -59,6 +60,7 @@ class PanelController:
         self._answer: str | None = None
         self._answered = threading.Event()
         self._lock = threading.Lock()
+        self.init_review()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class PanelController:
 
     # -- callbacks ------------------------------------------------------------------------
 
-    def on_run(self, prompt: str) -> bool:
+    def on_run(self, prompt: str, *, permission_mode: str | None = None) -> bool:
         """Start a run in a worker thread; False (with a status saying why) if it cannot."""
         prompt = (prompt or "").strip()
         if not prompt:
@@ -104,7 +106,12 @@ class PanelController:
         self._notify("adr")
         try:
             self.thread = self.workbench.start(
-                prompt, observers=[self.observe], answer=self.ask, on_done=self._done
+                prompt,
+                observers=[self.observe],
+                answer=self.ask,
+                on_done=self._done,
+                permission_mode=permission_mode,
+                approver=self.approve,
             )
         except Exception as exc:
             self._active = False
@@ -120,6 +127,7 @@ class PanelController:
             return
         self.workbench.stop()
         self._release(None)
+        self.release_review(None)
         self._set_status("stopping at the next safe point…")
 
     def on_answer(self, text: str | None) -> bool:
@@ -208,6 +216,7 @@ class PanelController:
         self._notify("stream")
         self._notify("result")
         self._notify("adr")
+        self._notify("plan")
 
     # -- renderings for the tabs ----------------------------------------------------------
 
@@ -292,6 +301,12 @@ class Panel:
         )
         self.widget.add_class("workbench-panel")
 
+        self.review = ReviewBox(w, c)
+        self.widget.children = (
+            *self.widget.children[:4],
+            self.review.widget,
+            *self.widget.children[4:],
+        )
         self.run_button.on_click(lambda _b: c.on_run(self.prompt.value))
         self.stop_button.on_click(lambda _b: c.on_stop())
         self.answer_button.on_click(lambda _b: self._answer(self.answer_text.value))
@@ -324,6 +339,8 @@ class Panel:
             self.stream.value = c.stream_html()
             self.run_button.disabled = c.running
             self.stop_button.disabled = not c.running
+        elif part in ("review", "plan"):
+            self.review.sync(part)
         elif part == "adr":
             shown = bool(c.adr_suggestions) or bool(c.adr_message)
             self.adr_box.layout.display = "flex" if shown else "none"

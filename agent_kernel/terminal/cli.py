@@ -39,7 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
     run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
 
+    run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
+    run.add_argument(
+        "--permission-mode",
+        choices=["plan", "ask", "accept-edits"],
+        default="accept-edits",
+        help="plan: propose, write nothing; ask: approve each edit; accept-edits (default)",
+    )
+    run.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        help="an answer for ask mode, given up front "
+        "('approve' or 'reject: reason'; repeat, used in order)",
+    )
+
     sub.add_parser("demo", help="replay the tour's scripted session offline (no key needed)")
+    sub.add_parser("sessions", help="list saved sessions (id, project, first prompt, cost)")
 
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
@@ -110,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         from .mcp_server import run as run_mcp
 
         return run_mcp(args)
+    if args.command == "sessions":
+        from .sessions import print_sessions
+
+        return print_sessions()
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -150,22 +170,31 @@ def _run(args: argparse.Namespace) -> int:
         max_cost_usd=args.max_cost,
         max_seconds=args.max_seconds,
     )
+    from ..agent.session import SessionError
+    from .sessions import approver_for
+
+    options: dict = {
+        "project": args.project,
+        "history": args.history,
+        "mcp_servers": args.mcp_config,
+        "mode": args.mode or "",
+        "cassette": args.cassette,
+        "answers": args.answer or None,
+        "agent": args.agent,
+        "model": args.model,
+        "budget": budget,
+        "display": False,
+        "permission_mode": args.permission_mode,
+    }
     try:
-        wb = Workbench(
-            workspace=args.workspace,
-            project=args.project,
-            history=args.history,
-            mcp_servers=args.mcp_config,
-            mode=args.mode or "",
-            cassette=args.cassette,
-            answers=args.answer or None,
-            agent=args.agent,
-            model=args.model,
-            budget=budget,
-            display=False,
-        )
+        if args.resume:
+            wb = Workbench.resume(args.resume, workspace=args.workspace, **options)
+        else:
+            wb = Workbench(workspace=args.workspace, **options)
+        wb.approver = approver_for(args.permission_mode, args.approve)
         handle = wb.connect()
     except (
+        SessionError,
         AgentDefinitionError,
         ModeError,
         CassetteError,
@@ -187,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
         print(result.to_json())
     else:
         print(f"workspace: {workspace.root}")
+        print(f"session: {result.session_id} (continue with --resume {result.session_id})")
         print(f"PHR: {result.phr_path}")
         print(f"trajectory: {result.trajectory_path}")
         for suggestion in result.adr_suggestions:

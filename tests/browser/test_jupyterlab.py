@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
 ]
 NEWS_QUESTION = re.compile("official Jupyter news", re.IGNORECASE)
 SCREENSHOT = REPO / "artifacts" / "browser" / "jupyterlab.png"
+REVIEW_SCREENSHOT = SCREENSHOT.with_name("jupyterlab-review.png")
+REJECT_REASON = "name the module greeting.py"
 KERNEL = "fastapi-workbench-browser-test"
 KERNEL_NAME = "FastAPI Workbench (browser test)"
 NOTEBOOK = "browser_check.ipynb"
@@ -71,6 +73,9 @@ def write_notebook(root: Path) -> Path:
         'panel_wb = Workbench(workspace="ws_panel", history="history", mode="replay", '
         'cassette="hello.yaml")',
         "panel_wb.panel()",
+        'review_wb = Workbench(workspace="ws_review", history="history", mode="replay", '
+        'cassette="hello.yaml", permission_mode="ask")\n'
+        "review_wb.panel()",
         f"result = wb.run({PROMPT!r})",
         'print("live check:", wb.client().get("/api/hello").json())',
     ]
@@ -225,7 +230,7 @@ def test_panel_and_replay_run_in_jupyterlab(lab: Lab) -> None:
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
             # the panel renders, with its buttons
-            panel = page.locator(".workbench-panel")
+            panel = page.locator(".workbench-panel").nth(0)
             expect(panel).to_be_visible(timeout=120_000)
             run = panel.locator("button", has_text=re.compile(r"^\s*Run\s*$"))
             stop_button = panel.locator("button", has_text=re.compile(r"^\s*Stop\s*$"))
@@ -262,6 +267,29 @@ def test_panel_and_replay_run_in_jupyterlab(lab: Lab) -> None:
             expect(page.get_by_text(NEWS_QUESTION)).to_have_count(0)
             panel.scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOT))
+
+            # ask mode: each edit waits in the panel for Approve or Reject (with a reason)
+            review = page.locator(".workbench-panel").nth(1)
+            review.locator("button", has_text=re.compile(r"^\s*Run\s*$")).click()
+            pending = review.locator(".workbench-review")
+            expect(pending).to_be_visible(timeout=120_000)
+            expect(pending).to_contain_text(
+                "Review this edit: create sandbox_app/api/routes/hello.py"
+            )
+            expect(pending.locator(".wb-add").first).to_be_visible()
+            review.locator("input[placeholder^='Why reject']").fill(REJECT_REASON)
+            review.scroll_into_view_if_needed()
+            page.screenshot(path=str(REVIEW_SCREENSHOT))
+            review.locator("button", has_text=re.compile(r"^\s*Reject\s*$")).click()
+            expect(review).to_contain_text("The user rejected this create", timeout=60_000)
+            approve = review.locator("button", has_text=re.compile(r"^\s*Approve\s*$"))
+            for _ in range(2):  # the router's edit and the test file
+                expect(pending).to_be_visible(timeout=60_000)
+                approve.click()
+            ended = review.locator(".widget-html", has_text="incomplete: contract submitted")
+            expect(ended.first).to_be_visible(timeout=120_000)
+            assert not (lab.root / "ws_review/sandbox_app/api/routes/hello.py").exists()
+            assert (lab.root / "ws_review/tests/test_hello.py").exists()
         except Exception:
             page.screenshot(path=str(SCREENSHOT.with_name("jupyterlab-failure.png")))
             print(lab.log.read_text()[-5000:])
@@ -269,3 +297,4 @@ def test_panel_and_replay_run_in_jupyterlab(lab: Lab) -> None:
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+    assert REVIEW_SCREENSHOT.stat().st_size > 10_000

@@ -161,6 +161,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
         scrubbed = name.startswith(("ANTHROPIC_", "WORKBENCH_")) or name == "CI"
         if scrubbed and name != "WORKBENCH_REPO_DOTENV":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))  # session pointers
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -251,6 +252,7 @@ def replay_run(
         observers: list | None = None,
         answer: Any = None,
         stop_event: threading.Event | None = None,
+        **options: Any,
     ) -> RunResult:
         handle = make_client("replay", cassette=cassette)
         run.handle = handle  # type: ignore[attr-defined]  # for tests that inspect requests
@@ -264,6 +266,7 @@ def replay_run(
             observers=observers,
             answer=answer,
             stop_event=stop_event,
+            **options,
         )
 
     return run

@@ -210,3 +210,32 @@ def test_streams_are_rebuilt_whatever_the_line_ends(kit, newline):
     chunks = [wire[at : at + 7] for at in range(0, len(wire), 7)]
 
     assert accumulate(parse_stream(chunks)) == message
+
+
+def test_a_recorded_conversation_marks_each_prompt_and_resumes_there(
+    live_env, messages_server, tmp_path, fake_checks, kit, monkeypatch
+):
+    from agent_kernel.api.cassette import expand_turns
+    from agent_kernel.workbench import Workbench
+
+    second = "Now say where the ping route lives."
+    live_env(kit.canary())
+    messages_server.script(kit.ping_turns())
+    for exchange in expand_turns([kit.submit()], kit.MODEL, prefix="p2_"):
+        messages_server.queue.append({"response": exchange.response})
+    path = tmp_path / "recorded" / "talk.yaml"
+    wb = Workbench(
+        workspace=tmp_path / "ws", history=tmp_path / "h", mode="record", cassette=path,
+        display=False,
+    )  # fmt: skip
+    assert wb.run(kit.PROMPT).status == "ok"
+    assert wb.run(second).status == "ok"
+    cassette = load_cassette(path)
+    assert cassette.prompts == [kit.PROMPT, second]
+    assert [e.expect.get("prompt") for e in cassette.exchanges] == [None, None, None, second]
+
+    from agent_kernel.api.replay import ReplayTransport
+
+    transport = ReplayTransport(cassette)
+    transport.start_at_prompt(1)  # a resume after the first prompt starts at the second
+    assert transport.cursor == 3

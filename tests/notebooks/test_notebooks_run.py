@@ -15,8 +15,8 @@ from .runner import run_notebook
 pytestmark = pytest.mark.notebook
 
 
-def test_all_fifteen_notebooks_exist():
-    assert len(NOTEBOOKS) == 15, [nb.name for nb in NOTEBOOKS]
+def test_all_seventeen_notebooks_exist():
+    assert len(NOTEBOOKS) == 17, [nb.name for nb in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: nb.stem)
