@@ -33,6 +33,7 @@ from .result import RunResult
 from .session import Session
 from .system_prompt import build_system_prompt
 from .toolset import open_toolset
+from .usage import spend_text
 
 
 def run_agent(
@@ -256,7 +257,12 @@ def reflection(result: RunResult) -> str:
     rejected = [a for a in result.approvals if not a.get("approved")]
     if rejected:
         text += f"; {len(rejected)} edit(s) rejected in review"
-    return text + "."
+    usage = result.usage
+    tokens_in = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    spend = spend_text(
+        tokens_in, usage.output_tokens, result.cost_usd, model=result.model, source=result.source
+    )
+    return f"{text}; {spend}."
 
 
 def fallback_title(prompt: str) -> str:

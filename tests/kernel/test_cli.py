@@ -241,6 +241,9 @@ def test_a_scripted_replay_marks_its_tokens_and_cost_as_estimates(cli, kit, scri
     assert code == 0
     [final] = [line for line in out.splitlines() if line.startswith("== ok")]
     assert "out tokens · $" in final and "estimates: a scripted session calls no model" in final
+    [phr] = [line.removeprefix("PHR: ") for line in out.splitlines() if line.startswith("PHR: ")]
+    text = Path(phr).read_text(encoding="utf-8")
+    assert "out tokens · $" in text and "estimates: a scripted session calls no model" in text
 
 
 def test_auto_mode_says_it_replays(cli, kit, script, tmp_path):
