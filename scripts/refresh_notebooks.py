@@ -10,11 +10,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import papermill
 
 from agent_kernel.notebook.execution import execute
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def without_machine_paths(notebook: Path) -> None:
+    """papermill records where it read and wrote the notebook; the committed copy names itself."""
+    nb = nbformat.read(notebook, as_version=4)
+    record = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if key in record:
+            record[key] = notebook.name
+    nbformat.write(nb, notebook)
 
 
 def main(names: list[str]) -> int:
@@ -38,6 +49,7 @@ def main(names: list[str]) -> int:
             except papermill.PapermillExecutionError as exc:
                 print(f"  FAILED: {exc.ename}: {exc.evalue}", flush=True)
                 failed.append(notebook.name)
+            without_machine_paths(notebook)
     return 1 if failed else 0
 
 
