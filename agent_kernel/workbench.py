@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from .project import warmup
 from .project.checkout import ProjectWorkspace, find_copy, open_project
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
-from .project.workspace import META_DIR, Workspace
+from .project.workspace import META_DIR, Workspace, mirror_file
 from .settings import get_settings
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
@@ -452,14 +451,9 @@ class Workbench:
                 dest_rel = "tests/sandbox_app/" + rel.removeprefix("tests/")
             elif not rel.startswith("sandbox_app/"):
                 continue
-            dest = target / dest_rel
-            if source.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, dest)
-                applied.append(f"updated {dest_rel}")
-            elif dest.exists():
-                dest.unlink()
-                applied.append(f"deleted {dest_rel}")
+            done = mirror_file(source, target / dest_rel)
+            if done:
+                applied.append(f"{done} {dest_rel}")
         print("\n".join(applied) or "nothing to apply")
         return applied
 

@@ -13,13 +13,12 @@ costs (building the spec, shipping it, scheduling, the result's way back). Targe
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 
-from .common import REPO, BenchResult, median, offline_env, ratio, seconds
+from .bench_eval import run_eval
+from .common import BenchResult, median, ratio, seconds
 
 THROUGHPUT_TARGET = 1.6
 OVERHEAD_TARGET_MS = 50.0
@@ -28,28 +27,8 @@ TIMEOUT = 3600
 
 
 def _run_eval(executor: str, jobs: int, tasks: str | None) -> tuple[float, dict[str, Any]]:
-    import json
-
-    with tempfile.TemporaryDirectory(prefix="bench-dask-") as history:
-        argv = [sys.executable, "-m", "agent_kernel.evals", "--mode", "replay", "--json"]
-        argv += ["--executor", executor, "--jobs", str(jobs), "--history", history]
-        if tasks:
-            argv += ["--tasks", tasks]
-        started = time.perf_counter()
-        done = subprocess.run(
-            argv,
-            cwd=REPO,
-            env=offline_env(WORKBENCH_HISTORY=history),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-        wall = time.perf_counter() - started
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"workbench eval exited {done.returncode}: {done.stderr[-600:]}")
-    return wall, json.loads(lines[-1])
+    done = run_eval(jobs, tasks, executor=executor)
+    return done["wall_s"], done["report"]
 
 
 def idle_job(spec: dict[str, Any]) -> dict[str, Any]:

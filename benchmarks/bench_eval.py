@@ -31,11 +31,11 @@ def available(suite: Path = REPO / "evals") -> str:
     return ""
 
 
-def run_eval(jobs: int, tasks: str | None = None) -> dict[str, Any]:
+def run_eval(jobs: int, tasks: str | None = None, executor: str = "local") -> dict[str, Any]:
     """One replay of the suite; wall seconds and the parsed JSON report."""
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as history:
         argv = [sys.executable, "-m", "agent_kernel.evals", "--mode", "replay"]
-        argv += ["--jobs", str(jobs), "--json", "--history", history]
+        argv += ["--executor", executor, "--jobs", str(jobs), "--json", "--history", history]
         if tasks:
             argv += ["--tasks", tasks]
         started = time.perf_counter()

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from .discovery import ProjectInfo, discover, git_state, read_env_files
-from .workspace import META_DIR, Workspace
+from .workspace import META_DIR, Workspace, mirror_file
 
 NEVER_COPIED = frozenset(
     {".git", ".venv", "venv", ".env.d", "node_modules", "__pycache__", ".pytest_cache"}
@@ -307,14 +307,9 @@ class ProjectWorkspace(Workspace):
             )
         applied: list[str] = []
         for rel in changed:
-            source, dest = self.root / rel, self.source / rel
-            if source.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, dest)
-                applied.append(f"updated {rel}")
-            elif dest.exists():
-                dest.unlink()
-                applied.append(f"deleted {rel}")
+            done = mirror_file(self.root / rel, self.source / rel)
+            if done:
+                applied.append(f"{done} {rel}")
         self._rebase()
         return applied
 

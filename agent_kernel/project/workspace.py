@@ -95,6 +95,18 @@ def _terminate(lines: list[str]) -> list[str]:
     return out
 
 
+def mirror_file(source: Path, dest: Path) -> str | None:
+    """Make `dest` what `source` is (copied, or deleted when `source` is gone); what was done."""
+    if source.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest)
+        return "updated"
+    if dest.exists():
+        dest.unlink()
+        return "deleted"
+    return None
+
+
 class Workspace:
     """A directory the agent may read and write, and nothing beyond it."""
 

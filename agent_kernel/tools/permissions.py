@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import ExecutionContract
 from .base import Tool, ToolContext, ToolError
 from .suppressed import WRITE_COMMANDS
 
@@ -153,17 +152,9 @@ class PlanModeSubmit(_Wrapper):
     """The contract ends a plan-mode run as the plan: validated, its checks not run yet."""
 
     def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
-        from pydantic import ValidationError
+        from .submit_result import validate_contract
 
-        from .submit_result import format_validation_error
-
-        try:
-            contract = ExecutionContract.model_validate(tool_input)
-        except ValidationError as exc:
-            raise ToolError(
-                f"The contract is invalid ({exc.error_count()} errors); fix these fields "
-                f"and call submit_result again:\n{format_validation_error(exc)}"
-            ) from None
+        contract = validate_contract(tool_input)
         ctx.extra["contract"] = contract
         ctx.extra["check_results"] = []
         proposed = len(ctx.extra.get(PLAN, []))

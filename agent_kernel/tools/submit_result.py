@@ -42,6 +42,17 @@ def format_validation_error(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def validate_contract(tool_input: dict[str, Any]) -> ExecutionContract:
+    """The contract in `tool_input`, or a ToolError listing what to fix (the model reads it)."""
+    try:
+        return ExecutionContract.model_validate(tool_input)
+    except ValidationError as exc:
+        raise ToolError(
+            f"The contract is invalid ({exc.error_count()} errors); fix these fields "
+            f"and call submit_result again:\n{format_validation_error(exc)}"
+        ) from None
+
+
 class SubmitResultTool:
     """`submit_result`: validate the contract, run its acceptance checks, end the run."""
 
@@ -67,13 +78,7 @@ class SubmitResultTool:
         }
 
     def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
-        try:
-            contract = ExecutionContract.model_validate(tool_input)
-        except ValidationError as exc:
-            raise ToolError(
-                f"The contract is invalid ({exc.error_count()} errors); fix these fields "
-                f"and call submit_result again:\n{format_validation_error(exc)}"
-            ) from None
+        contract = validate_contract(tool_input)
         results = run_checks(ctx, [(c.description, c.test) for c in contract.acceptance_checks])
         ctx.extra["contract"] = contract
         ctx.extra["check_results"] = results
