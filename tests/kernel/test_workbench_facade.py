@@ -82,3 +82,22 @@ def test_live_recorded_and_explicit_histories_keep_their_place(tmp_path, monkeyp
     chosen = Workbench(workspace=tmp_path / "ws", history=tmp_path / "mine")
     chosen.handle = SimpleNamespace(mode="replay", source="scripted")
     assert chosen.history_dir == tmp_path / "mine"
+
+
+def test_apply_copies_the_baselines_changes_into_the_target_only_when_asked(tmp_path):
+    wb = Workbench(workspace=tmp_path / "ws", history=tmp_path / "history")
+    target = tmp_path / "repo"
+    (wb.workspace.root / "sandbox_app" / "extra.py").write_text("X = 1\n")
+    (wb.workspace.root / "tests" / "test_extra.py").write_text("def test_x():\n    pass\n")
+    (wb.workspace.root / "sandbox_app" / "api" / "router.py").unlink()
+    (target / "sandbox_app" / "api").mkdir(parents=True)
+    (target / "sandbox_app" / "api" / "router.py").write_text("old\n")
+    assert not (target / "sandbox_app" / "extra.py").exists()  # nothing before apply
+    applied = wb.apply(target)
+    assert sorted(applied) == [
+        "deleted sandbox_app/api/router.py",
+        "updated sandbox_app/extra.py",
+        "updated tests/sandbox_app/test_extra.py",
+    ]
+    assert (target / "sandbox_app" / "extra.py").read_text() == "X = 1\n"
+    assert not (target / "sandbox_app" / "api" / "router.py").exists()
