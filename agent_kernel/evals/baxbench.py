@@ -103,10 +103,11 @@ class BaxTask:
         folder = self.sessions_dir or Path(tempfile.gettempdir()) / "no-baxbench-sessions"
         return folder / f"{self.id}.yaml"
 
-    def workspace_baseline(self) -> Path:
-        """An empty starting point: BaxBench asks for a new app, not an edit of ours."""
-        folder = Path(tempfile.mkdtemp(prefix="baxbench-baseline-")) / "sandbox_app"
-        folder.mkdir()
+    def workspace_baseline(self, parent: Path) -> Path:
+        """An empty starting point in `parent` (the task's own temp folder, removed with it):
+        BaxBench asks for a new app, not an edit of ours."""
+        folder = Path(parent) / "baxbench-baseline" / "sandbox_app"
+        folder.mkdir(parents=True)
         return folder
 
     def run_checks(self, workspace_root: Path, *, timeout: float = 120.0) -> CheckRun:

@@ -247,7 +247,7 @@ def run_task(
 
             raise ModeError(f"replay needs a cassette; {session} does not exist")
         baseline = getattr(task, "workspace_baseline", None)
-        Workspace.create(tmp / "workspace", baseline=baseline() if baseline else None)
+        Workspace.create(tmp / "workspace", baseline=baseline(tmp) if baseline else None)
         wb = Workbench(
             workspace=tmp / "workspace",
             history=config.history_dir or tmp / "history",

@@ -186,3 +186,18 @@ def test_baxbench_tasks_run_on_a_dask_local_cluster_too(offline):
     assert result.status == "done", result.error
     assert result.outcome == "insecure" and result.cwes == ["CWE-522", "CWE-89"]
     assert result.not_run == [CONTAINER_ONLY]
+
+
+def test_a_scenario_run_leaves_no_temporary_folder_behind(offline, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    done = run_eval(
+        "--baxbench", str(FIXTURE), "--tasks", "Notes", "--mode", "replay",
+        "--sessions", str(SESSIONS / "reference"), "--json",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    left = [p.name for p in scratch.iterdir() if p.name.startswith(("baxbench", "workbench-eval"))]
+    assert left == []
