@@ -73,9 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser("inspect", help="what the workbench finds in a FastAPI project")
     inspect.add_argument("--project", type=Path, default=Path("."), help="project dir (.)")
 
-    from .mcp_server import add_parser as add_mcp_parser
-
-    add_mcp_parser(sub)
+    # Defined here, not in mcp_server: that module imports pydantic and the contract, which
+    # `workbench --help` must not pay for.
+    mcp = sub.add_parser("mcp", help="serve the workbench's tools over MCP (for Claude Code)")
+    mcp.add_argument("--workspace", type=Path, default=Path("."), help="project (default: .)")
+    mcp.add_argument("--history", type=Path, help="history dir (default: <project>/history)")
+    mcp.add_argument(
+        "--http", type=int, metavar="PORT", help="streamable HTTP on 127.0.0.1:PORT, not stdio"
+    )
 
     history = sub.add_parser("history", help="list, show or search Prompt History Records")
     history.add_argument("action", nargs="?", default="list", choices=["list", "show", "search"])

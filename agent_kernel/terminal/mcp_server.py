@@ -196,16 +196,6 @@ def serve(root: Path | str = ".", *, http_port: int | None = None, history: Path
         server.run("streamable-http", host=LOOPBACK, port=http_port)
 
 
-def add_parser(sub: Any) -> None:
-    """`workbench mcp [--workspace DIR] [--history DIR] [--http PORT]`."""
-    parser = sub.add_parser("mcp", help="serve the workbench's tools over MCP (for Claude Code)")
-    parser.add_argument("--workspace", type=Path, default=Path("."), help="project (default: .)")
-    parser.add_argument("--history", type=Path, help="history dir (default: <project>/history)")
-    parser.add_argument(
-        "--http", type=int, metavar="PORT", help="streamable HTTP on 127.0.0.1:PORT, not stdio"
-    )
-
-
 def run(args: Any) -> int:
     if args.http is not None and not 0 < args.http < 65536:
         print("workbench: --http needs a port between 1 and 65535", file=sys.stderr)

@@ -53,10 +53,13 @@ def test_help_is_fast_and_does_not_import_the_sdk(kit):
         "from agent_kernel.terminal.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('SDK', 'anthropic' in sys.modules, 'httpx2' in sys.modules)\n"
+        "heavy = ('pydantic', 'mcp', 'dask', 'fastapi', 'yaml')\n"
+        "print('heavy', [m for m in heavy if m in sys.modules])\n"
     )
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert probe.returncode == 0, probe.stderr
     assert "SDK False False" in probe.stdout
+    assert "heavy []" in probe.stdout
 
     done = subprocess.run([*kit.WORKBENCH, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
