@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .bench_live_check import ROUTER_TEMPLATE
 from .common import BenchResult, median, seconds
 
 SIZES = (0, 10, 50)
@@ -45,42 +46,8 @@ def get_db():
 
 SessionDep = Annotated[Session, Depends(get_db)]
 """
-ROUTER = """from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from app.core.db import Base, SessionDep
-
-router = APIRouter(prefix="/extra{n}", tags=["extra{n}"])
-
-
-class Item{n}(Base):
-    __tablename__ = "extra_items_{n}"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
-
-
-class Item{n}In(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
-
-
-class Item{n}Out(Item{n}In):
-    id: int
-
-
-@router.get("/items", response_model=list[Item{n}Out])
-def list_items(session: SessionDep) -> list[Item{n}]:
-    return list(session.query(Item{n}).limit(50))
-
-
-@router.get("/items/{{item_id}}", response_model=Item{n}Out)
-def get_item(item_id: int, session: SessionDep) -> Item{n}:
-    item = session.get(Item{n}, item_id)
-    if item is None:
-        raise HTTPException(404, "no such item")
-    return item
-"""
+# The live-check benchmark's router, with the absolute imports of a project like this one.
+ROUTER = ROUTER_TEMPLATE.replace("from ...core.db import", "from app.core.db import")
 HEALTH = """from fastapi import APIRouter
 
 router = APIRouter(prefix="/utils")
