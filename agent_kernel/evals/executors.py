@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import sys
 import tempfile
@@ -349,7 +348,3 @@ def run_suite(
         notify("done", result, job.task, job.variant)
     order = plan_jobs(tasks, variants, samples)
     return [results[job.key] for job in order if job.key in results]
-
-
-def default_workers() -> int:
-    return min(4, os.cpu_count() or 1)

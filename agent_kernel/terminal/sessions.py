@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from ..agent.session import Session, find_workspace, list_sessions
+from ..agent.session import list_sessions
 from ..tools.permissions import Approval, Approver, EditProposal, approvals_from
 
 
@@ -25,16 +24,6 @@ def print_sessions() -> int:
         )
         print(f"{'':<22} workspace: {row['workspace']}")
     return 0
-
-
-def resume_session(
-    session_id: str | None, workspace: Path | None
-) -> tuple[Session | None, Path | None]:
-    """The session to continue and its workspace (SessionError when it cannot be resumed)."""
-    if not session_id:
-        return None, workspace
-    root = workspace or find_workspace(session_id)
-    return Session.load(session_id, Path(root).resolve()), Path(root)
 
 
 def approver_for(mode: str, answers: list[str]) -> Approver | None:
