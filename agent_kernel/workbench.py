@@ -109,10 +109,8 @@ class Workbench:
         self.approver: Approver | None = approvals_from(approvals) if approvals else None
         self.context_limit = context_limit
         self.inbox = Inbox()
-        self.session: Session | None = None
-        self._session_client: ClientHandle | None = None
         self._session_key: tuple[Any, ...] | None = None
-        self._context = ContextWindow(limit=context_limit) if context_limit else ContextWindow()
+        self._reset_session()
         self.handle: ClientHandle | None = None
 
     @property
@@ -192,8 +190,9 @@ class Workbench:
         self._reset_session()
 
     def _reset_session(self) -> None:
-        self.session = None
-        self._session_client = None  # a replay starts the cassette again, from its first prompt
+        self.session: Session | None = None
+        # a replay starts the cassette again, from its first prompt
+        self._session_client: ClientHandle | None = None
         self._context = ContextWindow(limit=self.context_limit or ContextWindow.limit)
 
     @classmethod
