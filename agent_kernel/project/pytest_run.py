@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .bounded_process import OUTPUT_CAP, cap_output
+from .containment import contained, plain_environment
 from .pytest_server import run_pytest_process
-from .safe_env import safe_environment
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -103,17 +103,24 @@ def run_pytest_args(
     """
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
-    env = safe_environment(root)
+    env = {"PYTHONPATH": root}
     # A project copy adds its own settings (its .env values, `env=`) and import root.
     project_env = getattr(workspace, "test_environment", None)
     if project_env is not None:
         env.update(project_env())
     env.update(extra_env or {})
+    exchange: list[Path] = []
     if outcomes is not None:
         env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
-    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)
+        exchange.append(Path(outcomes).parent)
+    # Raises SandboxUnavailable where no sandbox can start: the caller says why.
+    with contained(workspace, env, exchange=exchange) as launch:
+        run_env = launch.env if launch is not None else plain_environment(workspace, env)
+        run = run_pytest_process(
+            argv, cwd=root, env=run_env, timeout=timeout, cancel=cancel, launch=launch
+        )
     output, timed_out, duration = run.output, run.timed_out, run.duration
     if run.cancelled:
         output += "\n[stopped: the run was stopped; the test process group was killed]\n"

@@ -40,11 +40,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import source_only, warmup
 from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
 from .safe_env import safe_environment
+
+if TYPE_CHECKING:
+    from ..sandbox.launch import Launch
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
@@ -82,6 +85,10 @@ PRELOAD = (
     "encodings.unicode_escape",
     "xdist.newhooks",
     "fastapi.telemetry._runtime",
+    # What a sandboxed run enters before anything of its own is visible, and its error path.
+    "agent_kernel.sandbox.launch",
+    "agent_kernel.sandbox.namespaces",
+    "traceback",
 )
 # Plugins the workbench's own environment has but app tests never use.
 SKIPPED_PLUGINS = ("nbval",)
@@ -150,6 +157,10 @@ def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) ->
         os.dup2(out, 2)
         os.close(out)
         os.close(null)
+        if request.get("sandbox"):  # the run's own namespaces, root and network, then on
+            from ..sandbox.launch import enter_forked
+
+            enter_forked(request["sandbox"])
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -381,8 +392,12 @@ class WarmPytest:
         env: Mapping[str, str],
         timeout: float,
         cancel: threading.Event | None = None,
+        sandbox: dict[str, Any] | None = None,
     ) -> BoundedRun:
-        """One pytest run in a forked child; past `timeout` or on `cancel`, its group is killed."""
+        """One pytest run in a forked child; past `timeout` or on `cancel`, its group is killed.
+
+        `sandbox` (a `Launch.fork_spec`) makes the child enter the OS sandbox before it runs.
+        """
         started = time.monotonic()
         deadline = started + timeout
         path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -393,6 +408,7 @@ class WarmPytest:
             raise ServerError(f"no pytest server: {exc}") from exc
         with conn, tempfile.NamedTemporaryFile(prefix="pytest-run-", suffix=".log") as sink:
             request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "path": path}
+            request["sandbox"] = sandbox
             request["output"] = sink.name
             try:
                 conn.sendall(json.dumps(request).encode() + b"\n")
@@ -518,15 +534,23 @@ def run_pytest_process(
     env: Mapping[str, str],
     timeout: float,
     cancel: threading.Event | None = None,
+    launch: Launch | None = None,
 ) -> BoundedRun:
     """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise.
 
     Setting `cancel` (the panel's Stop) kills the run at once, as its time limit would.
+    With `launch`, the run is sandboxed: a forked run enters the sandbox itself, a plain one
+    starts under bubblewrap.
     """
     if WARM.usable:
+        spec = launch.fork_spec(cwd=str(cwd)) if launch is not None else None
         with contextlib.suppress(ServerError):
-            return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel)
+            return WARM.run(
+                argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel, sandbox=spec
+            )
     command = [sys.executable, "-m", "agent_kernel.project.source_only", *argv]  # pytest, see there
+    if launch is not None:
+        command = launch.command(command, cwd=str(cwd))
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
 
 

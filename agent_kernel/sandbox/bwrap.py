@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .policy import Step
+
 
 class SandboxUnavailable(RuntimeError):
     """No OS sandbox can be started here; the message says why and how to opt out."""
@@ -59,3 +61,34 @@ def _wheel_bwrap() -> Path | None:
         return bwrap_path()
     except Exception:
         return None
+
+
+def bwrap_args(steps: list[Step], *, cwd: str) -> list[str]:
+    """bubblewrap's arguments for the mount steps: every namespace new, no capabilities."""
+    args = [
+        "--unshare-all",  # user, PID, IPC, network, UTS and cgroup namespaces
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+    ]
+    for step in steps:
+        if step.kind == "ro":
+            args += ["--ro-bind", step.source, step.dest]
+        elif step.kind == "rw":
+            args += ["--bind", step.source, step.dest]
+        elif step.kind == "tmpfs":
+            args += ["--tmpfs", step.dest]
+        elif step.kind == "dev":
+            args += ["--dev", step.dest]
+        elif step.kind == "proc":
+            args += ["--proc", step.dest]
+        elif step.kind == "mask":
+            args += ["--ro-bind", step.source, step.dest]
+        elif step.kind == "symlink":
+            args += ["--symlink", step.source, step.dest]
+        elif step.kind == "dir":
+            args += ["--dir", step.dest]
+        else:
+            raise ValueError(f"unknown mount step {step.kind!r}")
+    return [*args, "--chdir", cwd]
