@@ -422,16 +422,26 @@ class Workbench:
         return self.workspace.diff()
 
     def pytest(
-        self, *args: str, timeout: float = 300.0, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        timeout: float = 300.0,
+        env: dict[str, str] | None = None,
+        writable: list[Path] | None = None,
     ) -> TestRun:
         """Run pytest in the workspace yourself (any arguments), isolated as the agent's runs are.
 
         The output comes back whole; `.passed`, `.counts` and `.header()` summarise it. `env`
-        adds variables to the run's scrubbed environment.
+        adds variables to the run's environment; `writable` names folders beyond the
+        workspace's own files that the sandboxed run may write (a report's folder).
         """
         warm_up()
         return run_pytest_args(
-            self.workspace, args, timeout=timeout, cap=sys.maxsize, extra_env=env
+            self.workspace,
+            args,
+            timeout=timeout,
+            cap=sys.maxsize,
+            extra_env=env,
+            writable=writable or (),
         )
 
     def apply(self, target: str | Path | None = None) -> list[str]:

@@ -17,10 +17,12 @@ from ..api.client import ClientHandle
 from ..history.adr import suggestion_text
 from ..history.phr import PromptRecord, quote_placeholders, write_phr
 from ..history.redaction import register_secret
+from ..project.containment import OFF_WARNING, policy_root, sandbox_mode
 from ..project.pytest_server import prestart as prestart_pytest
 from ..project.workspace import Workspace
 from ..settings import env_flag, get_settings
 from ..tools.base import AnswerProvider, ToolContext
+from ..tools.permission_rules import apply_rules, load_rules
 from ..tools.permissions import DEFAULT_MODE, PLAN, Approver, apply_mode
 from ..tools.suppressed import SUPPRESS_ENV, SuppressedEdits
 from .budget import Budget
@@ -90,6 +92,8 @@ def run_agent(
         workspace=workspace, answer=answer, test_timeout=test_timeout, stop_event=stop_event
     )
     toolset = open_toolset(agent, workspace, mcp_servers)
+    if sandbox_mode(workspace) == "off":
+        toolset.warnings.insert(0, OFF_WARNING)
     for warning in toolset.warnings:  # a server that would not start: the run goes on
         broadcast(observers, Notice(warning, "warning"))
         trajectory.step("notice", level="warning", message=warning)
@@ -97,7 +101,11 @@ def run_agent(
         handle,
         model=model,
         system=build_system_prompt(agent, workspace),
-        tools=apply_mode(_tools(toolset.tools), permission_mode, approver),
+        tools=apply_rules(
+            apply_mode(_tools(toolset.tools), permission_mode, approver),
+            load_rules(policy_root(workspace)),
+            approver,
+        ),
         ctx=ctx,
         budget=budget or Budget(),
         trajectory=trajectory,

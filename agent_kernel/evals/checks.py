@@ -156,11 +156,13 @@ def run_hidden_checks(
         from ..project.pytest_run import run_pytest_args
         from ..project.workspace import Workspace
 
-        def pytest(*args: str, timeout: float, env: dict[str, str]) -> Any:
-            return run_pytest_args(Workspace(root), args, timeout=timeout, extra_env=env)
+        def pytest(*args: str, timeout: float, env: dict[str, str], writable: list) -> Any:
+            return run_pytest_args(
+                Workspace(root), args, timeout=timeout, extra_env=env, writable=writable
+            )
 
-    try:
-        bounded = pytest(*argv, timeout=timeout, env=switches)
+    try:  # the checks write their report beside them, in the workbench's records
+        bounded = pytest(*argv, timeout=timeout, env=switches, writable=[hidden])
     except OSError as exc:
         return CheckRun(error=f"could not start pytest: {exc}")
     timed_out, output = bounded.timed_out, bounded.output

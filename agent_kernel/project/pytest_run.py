@@ -96,10 +96,12 @@ def run_pytest_args(
     outcomes: Path | None = None,
     cancel: threading.Event | None = None,
     extra_env: dict[str, str] | None = None,
+    writable: Sequence[Path] = (),
 ) -> TestRun:
     """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is.
 
-    `extra_env` adds variables to the scrubbed environment (e.g. pytest's own switches).
+    `extra_env` adds variables to the run's environment (e.g. pytest's own switches);
+    `writable` adds folders the sandboxed run may write besides the workspace's files.
     """
     argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
@@ -109,7 +111,7 @@ def run_pytest_args(
     if project_env is not None:
         env.update(project_env())
     env.update(extra_env or {})
-    exchange: list[Path] = []
+    exchange: list[Path] = [Path(p) for p in writable]
     if outcomes is not None:
         env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)

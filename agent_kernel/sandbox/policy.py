@@ -87,11 +87,13 @@ class Policy:
         steps.append(Step("proc", "/proc"))
         if net_dir is not None:
             steps += [Step("tmpfs", "/run"), Step("ro", NET_DIR, net_dir)]
-        for path in _dedupe(self.writable + self.exchange):
+        for path in _dedupe(self.writable):
             steps.append(Step("rw", str(path), str(path)))
         for path in self.protected:
             if path.exists() and not path.is_symlink():
                 steps.append(Step("ro", str(path), str(path)))
+        for path in _dedupe(self.exchange):  # may lie inside a protected folder
+            steps.append(Step("rw", str(path), str(path)))
         masked = [p for p in self.masked if p.is_file() and not p.is_symlink()]
         steps += [Step("mask", str(p), empty) for p in masked]
         return steps

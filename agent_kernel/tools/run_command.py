@@ -13,57 +13,36 @@ from __future__ import annotations
 import shlex
 import shutil
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..project.bounded_process import run_bounded
-from ..project.safe_env import safe_environment
+from ..project.containment import SandboxUnavailable, project_policy, run_contained
+from ..project.project_policy import DEFAULT_ALLOWLIST, DEFAULT_TIMEOUT, PolicyError
+from ..project.project_policy import words as _words
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
+from .command_options import refused_option
 
-DEFAULT_ALLOWLIST = (
-    "python -m pip show",
-    "python -m pip list",
-    "ruff",
-    "alembic",
-    "pytest",
-    "python -m pytest",
-    "python -m agent_kernel.project.routes",
-    "git diff",
-    "git log",
-    "git status",
-    "git grep",
-    "grep",
-)
-DEFAULT_TIMEOUT = 60.0
+if TYPE_CHECKING:
+    from ..project.workspace import Workspace
+
+__all__ = ["DEFAULT_ALLOWLIST", "DEFAULT_TIMEOUT", "RunCommandTool", "allowed", "project_allowlist"]
+
 ARG_CAP = 64
 
 
-def _words(entry: str | Sequence[str]) -> tuple[str, ...]:
-    return tuple(shlex.split(entry) if isinstance(entry, str) else entry)
-
-
-def project_allowlist(root: Path) -> tuple[tuple[str, ...], float]:
-    """The allowlist and timeout the project configures, or the defaults.
+def project_allowlist(workspace: Workspace) -> tuple[tuple[tuple[str, ...], ...], float]:
+    """The allowlist and timeout of the user's project as it is on disk, or the defaults.
 
     `[tool.workbench] commands = [...]` replaces the defaults, `extra-commands` adds to them,
-    `command-timeout` sets the limit in seconds.
+    `command-timeout` sets the limit in seconds; read from the user's tree, never from the
+    workspace the agent edits.
     """
-    entries: list[str | Sequence[str]] = list(DEFAULT_ALLOWLIST)
-    timeout = DEFAULT_TIMEOUT
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ToolError(f"pyproject.toml cannot be read for [tool.workbench]: {exc}") from exc
-        config = table.get("tool", {}).get("workbench", {})
-        if "commands" in config:
-            entries = list(config["commands"])
-        entries += list(config.get("extra-commands", []))
-        timeout = float(config.get("command-timeout", timeout))
-    return tuple(_words(entry) for entry in entries), timeout
+    try:
+        rules = project_policy(workspace)
+    except PolicyError as exc:
+        raise ToolError(str(exc)) from exc
+    return rules.commands, rules.command_timeout
 
 
 def allowed(argv: Sequence[str], allowlist: Sequence[Sequence[str]]) -> bool:
@@ -124,8 +103,8 @@ class RunCommandTool:
             },
         }
 
-    def _policy(self, root: Path) -> tuple[tuple[tuple[str, ...], ...], float]:
-        allowlist, timeout = project_allowlist(root)
+    def _policy(self, workspace: Workspace) -> tuple[tuple[tuple[str, ...], ...], float]:
+        allowlist, timeout = project_allowlist(workspace)
         if self.allowlist is not None:
             allowlist = self.allowlist
         return tuple(allowlist), self.timeout if self.timeout is not None else timeout
@@ -141,7 +120,7 @@ class RunCommandTool:
             raise ToolError("`argv` must be a non-empty list of strings")
         if len(argv) > ARG_CAP or any("\x00" in a for a in argv):
             raise ToolError(f"`argv` must hold at most {ARG_CAP} words without NUL characters")
-        allowlist, timeout = self._policy(ctx.workspace.root)
+        allowlist, timeout = self._policy(ctx.workspace)
         if not allowed(argv, allowlist):
             listed = "; ".join(" ".join(entry) for entry in allowlist) or "(nothing)"
             raise ToolError(
@@ -149,18 +128,26 @@ class RunCommandTool:
                 f"Allowed commands (an argv must start with one): {listed}. The project "
                 "sets the list in pyproject.toml, [tool.workbench] commands."
             )
+        option = refused_option(argv, ctx.workspace.root)
+        if option is not None:
+            raise ToolError(
+                f"refused: {option} is not allowed in run_command: it runs another program "
+                "or reads or writes outside the workspace. Run the command without it."
+            )
         executable = _executable(argv[0])
         if executable is None:
             raise ToolError(f"{argv[0]!r} is allowed but not installed (not found on PATH)")
         root = str(ctx.workspace.root)
         try:
-            run = run_bounded(
+            run = run_contained(
+                ctx.workspace,
                 [executable, *argv[1:]],
-                cwd=root,
-                env=safe_environment(root),
+                env={"PYTHONPATH": root},
                 timeout=timeout,
                 cancel=ctx.stop_event,
             )
+        except SandboxUnavailable as exc:
+            raise ToolError(f"refused: {exc}") from exc
         except OSError as exc:
             raise ToolError(f"{argv[0]!r} could not be started: {exc}") from exc
         shown = shlex.join(argv)

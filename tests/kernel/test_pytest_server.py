@@ -22,7 +22,13 @@ PARENT_PROBE = "import os\n\ndef test_parent():\n    open({out!r}, 'w').write(st
 
 @pytest.fixture
 def warm(monkeypatch):
-    """A server of this test's own (its own socket folder), and a fresh client state."""
+    """A server of this test's own (its own socket folder), and a fresh client state.
+
+    These tests look at the server's own mechanics (parents, CPUs, files a run writes where
+    the test reads them), so their runs are not sandboxed; tests/kernel/test_sandbox.py runs
+    the same kills and timeouts sandboxed.
+    """
+    monkeypatch.setenv("WORKBENCH_SANDBOX", "off")
     folder = tempfile.mkdtemp(prefix="wbps-")  # short: a socket path has a length limit
     monkeypatch.setenv(pytest_server.SOCKET_DIR_ENV, folder)
     monkeypatch.delenv(pytest_server.ENABLE_ENV, raising=False)
@@ -252,6 +258,7 @@ def test_the_server_leaves_once_its_callers_are_gone(workspace, tmp_path, monkey
     folder = tempfile.mkdtemp(prefix="wbps-")
     env = {**os.environ, pytest_server.SOCKET_DIR_ENV: folder, pytest_server.GRACE_ENV: "0.5"}
     env.pop(pytest_server.ENABLE_ENV, None)
+    env["WORKBENCH_SANDBOX"] = "off"  # the probe writes its parent's pid where we read it
     out = tmp_path / "ppid.txt"
     (workspace.root / "tests/test_parent.py").write_text(PARENT_PROBE.format(out=str(out)))
     script = (

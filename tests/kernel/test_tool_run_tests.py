@@ -79,7 +79,7 @@ def test_hung_test_is_killed_within_the_timeout(workspace):
     assert "was killed" in out
 
 
-def test_environment_has_no_secrets(workspace, monkeypatch, tmp_path):
+def test_environment_has_no_secrets(workspace, monkeypatch):
     canary = "canary-" + "x" * 12 + str(time.time_ns())
     monkeypatch.setenv("MY_API_KEY", canary)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-" + canary)
@@ -87,8 +87,8 @@ def test_environment_has_no_secrets(workspace, monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_TOKEN", canary)
     monkeypatch.setenv("DB_PASSWORD", canary)
     monkeypatch.setenv("DATABASE_URL", "sqlite:///kept.db")
-    monkeypatch.setenv("WORKBENCH_KEEP_ME", "visible")
-    dump = tmp_path / "env.json"
+    monkeypatch.setenv("WORKBENCH_KEEP_ME", "not declared")
+    dump = workspace.root / "env.json"  # the workspace is the only place a test may write
     (workspace.root / "tests/test_env.py").write_text(
         "import json, os\n\n"
         "def test_dump():\n"
@@ -99,9 +99,10 @@ def test_environment_has_no_secrets(workspace, monkeypatch, tmp_path):
     assert canary not in dump.read_text()
     for name in ("MY_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
         assert name not in seen
-    assert seen["DATABASE_URL"] == "sqlite:///kept.db"
-    assert seen["WORKBENCH_KEEP_ME"] == "visible"
+    assert seen["DATABASE_URL"] == "sqlite:///kept.db"  # a setting the project declares
+    assert "WORKBENCH_KEEP_ME" not in seen  # built from an allowlist, never inherited
     assert seen["PATH"] and seen["PYTHONPATH"] == str(workspace.root)
+    assert seen["HOME"] == "/tmp/home"
 
 
 def test_safe_environment_filters_by_name(monkeypatch):
