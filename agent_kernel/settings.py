@@ -49,6 +49,15 @@ class WorkbenchSettings(BaseSettings):
         return value or None
 
 
+def state_dir() -> Path:
+    """`WORKBENCH_STATE_DIR`, else `$XDG_STATE_HOME/fastapi-workbench` (~/.local/state)."""
+    configured = os.environ.get("WORKBENCH_STATE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "fastapi-workbench"
+
+
 class SettingsError(ValueError):
     """An environment variable or `.env` entry the workbench cannot use, named in one line."""
 

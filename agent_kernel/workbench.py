@@ -28,6 +28,7 @@ from .api.client import ClientHandle, make_client
 from .history.index import HistoryLog
 from .project import warmup
 from .project.checkout import ProjectWorkspace, find_copy, open_project
+from .project.containment import check_sandbox_mode
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
 from .project.workspace import META_DIR, Workspace, mirror_file
@@ -78,6 +79,8 @@ class Workbench:
         permission_mode: str = "accept-edits",
         approvals: list[str] | None = None,
         context_limit: int | None = None,
+        sandbox: str | None = None,
+        approve_mcp: list[str] | Callable[[Any], bool] | None = None,
     ) -> None:
         self.name = name
         self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
@@ -85,6 +88,10 @@ class Workbench:
             self.workspace = Workspace.create(workspace)
         elif env and not project:
             self.workspace.use_env(env)
+        # "off" runs the agent's processes uncontained, with a warning on every run.
+        self.workspace.sandbox_mode = check_sandbox_mode(sandbox)
+        # The project's own .mcp.json servers approved now (names), or a question per server.
+        self.approve_mcp = approve_mcp
         self._history = Path(history) if history else None
         self.mode = (mode or get_settings().mode or "auto").lower()
         if cassette is None and name:
@@ -335,6 +342,7 @@ class Workbench:
             command=command or self.command or f"Workbench({self.name or ''}).run",
             test_timeout=self.test_timeout,
             mcp_servers=self.mcp_servers,
+            approve_mcp=self.approve_mcp,
             session=self.session,
             permission_mode=mode,
             approver=approver,
@@ -460,7 +468,7 @@ class Workbench:
                 dest_rel = "tests/sandbox_app/" + rel.removeprefix("tests/")
             elif not rel.startswith("sandbox_app/"):
                 continue
-            done = mirror_file(source, target / dest_rel)
+            done = mirror_file(source, target / dest_rel, self.workspace.root)
             if done:
                 applied.append(f"{done} {dest_rel}")
         print("\n".join(applied) or "nothing to apply")

@@ -34,7 +34,7 @@ from .loop import AgentLoop
 from .result import RunResult
 from .session import Session
 from .system_prompt import build_system_prompt
-from .toolset import open_toolset
+from .toolset import McpApprover, open_toolset
 from .usage import spend_text
 
 
@@ -58,6 +58,7 @@ def run_agent(
     inbox: Inbox | None = None,
     context: ContextWindow | None = None,
     mcp_servers: dict | str | Path | None = None,
+    approve_mcp: McpApprover | None = None,
 ) -> RunResult:
     """One prompt; with `session`, the next prompt of that conversation (it sees the rest).
 
@@ -91,7 +92,7 @@ def run_agent(
     ctx = ToolContext(
         workspace=workspace, answer=answer, test_timeout=test_timeout, stop_event=stop_event
     )
-    toolset = open_toolset(agent, workspace, mcp_servers)
+    toolset = open_toolset(agent, workspace, mcp_servers, approve_mcp=approve_mcp)
     if sandbox_mode(workspace) == "off":
         toolset.warnings.insert(0, OFF_WARNING)
     for warning in toolset.warnings:  # a server that would not start: the run goes on

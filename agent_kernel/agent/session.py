@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..settings import state_dir
 from .trajectory import SUFFIX, Trajectory, load_trajectory
 from .usage import Usage
 
@@ -30,15 +31,6 @@ class SessionError(ValueError):
 
 def new_session_id() -> str:
     return f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def state_dir() -> Path:
-    """`WORKBENCH_STATE_DIR`, else `$XDG_STATE_HOME/fastapi-workbench` (~/.local/state)."""
-    configured = os.environ.get("WORKBENCH_STATE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "fastapi-workbench"
 
 
 def trajectory_path(workspace_root: Path, session_id: str) -> Path:

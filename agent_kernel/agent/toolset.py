@@ -20,6 +20,9 @@ means every tool, as in Claude Code. `submit_result` is always offered: it is ho
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,24 @@ def agent_policy(agent: AgentDefinition) -> ToolPolicy:
     return policy
 
 
+def project_servers(workspace: Workspace) -> dict[str, ServerConfig]:
+    """The servers of the user's project's `.mcp.json` (read from the user's tree, never the
+    workspace), each to start in the workspace's copy of the folder it names."""
+    if workspace.source is None:
+        return {}
+    config = Path(workspace.source) / PROJECT_MCP_CONFIG
+    if not config.is_file():
+        return {}
+    servers = load_mcp_config(config)
+    for name, server in servers.items():
+        if server.transport == "stdio" and server.cwd:
+            cwd = Path(server.cwd)
+            with contextlib.suppress(ValueError):
+                cwd = workspace.root / cwd.relative_to(Path(workspace.source).resolve())
+            servers[name] = dataclasses.replace(server, cwd=str(cwd))
+    return servers
+
+
 def configured_servers(
     agent: AgentDefinition,
     workspace: Workspace,
@@ -58,10 +79,7 @@ def configured_servers(
 
     The agent file's `mcpServers` names, when given, narrow the configured servers to those.
     """
-    found: dict[str, ServerConfig] = {}
-    project = workspace.root / PROJECT_MCP_CONFIG
-    if project.is_file():
-        found.update(load_mcp_config(project))
+    found: dict[str, ServerConfig] = dict(project_servers(workspace))
     if isinstance(servers, str | Path):
         found.update(load_mcp_config(servers))
     elif servers:
@@ -87,14 +105,22 @@ def configured_servers(
 class Toolset:
     """The tools of one run and the MCP servers behind them; close it when the run ends."""
 
-    def __init__(self, tools: list[Tool], hub: McpHub | None, warnings: list[str]) -> None:
+    def __init__(
+        self,
+        tools: list[Tool],
+        hub: McpHub | None,
+        warnings: list[str],
+        stack: contextlib.ExitStack | None = None,
+    ) -> None:
         self.tools = tools
         self.hub = hub
         self.warnings = warnings
+        self.stack = stack or contextlib.ExitStack()  # the project servers' sandboxes
 
     def close(self) -> None:
         if self.hub is not None:
             self.hub.close()
+        self.stack.close()
 
     def __enter__(self) -> Toolset:
         return self
@@ -110,11 +136,14 @@ def open_toolset(
     *,
     call_timeout: float | None = None,
     connect_timeout: float | None = None,
+    approve_mcp: McpApprover | None = None,
 ) -> Toolset:
     """Native tools the policy allows (in their fixed order), then the MCP servers' tools.
 
     A server that will not start is a warning, and each of its tools the agent file names
-    answers with the reason; the run goes on with the rest.
+    answers with the reason; the run goes on with the rest. A server of the project's own
+    `.mcp.json` starts only once the user approved it (`approve_mcp` asks, or names the
+    servers approved now), and a stdio one starts in the workspace's OS sandbox.
     """
     policy = agent_policy(agent)
     native = {tool.name: tool for tool in default_tools()}
@@ -130,8 +159,14 @@ def open_toolset(
         if policy.everything
         else {name: config for name, config in configs.items() if name in policy.servers()}
     )
+    stack = contextlib.ExitStack()
+    try:
+        wanted = _contain_project_servers(workspace, wanted, approve_mcp, warnings, stack)
+    except Exception:
+        stack.close()
+        raise
     if not wanted:
-        return Toolset(tools, None, warnings)
+        return Toolset(tools, None, warnings, stack)
     options: dict[str, float] = {}
     if call_timeout is not None:
         options["call_timeout"] = call_timeout
@@ -146,4 +181,59 @@ def open_toolset(
     tools += [
         tool for tool in mcp_tools(hub) if policy.allows_mcp(tool.remote.server, tool.remote.name)
     ]
-    return Toolset(tools, hub, warnings)
+    return Toolset(tools, hub, warnings, stack)
+
+
+McpApprover = Callable[[ServerConfig], bool] | Iterable[str]
+"""Names of the project servers approved now, or a question put to the user for each."""
+
+
+def _contain_project_servers(
+    workspace: Workspace,
+    wanted: dict[str, ServerConfig],
+    approve_mcp: McpApprover | None,
+    warnings: list[str],
+    stack: contextlib.ExitStack,
+) -> dict[str, ServerConfig]:
+    """The wanted servers with the project's own approved (or left out) and sandboxed."""
+    from ..mcp.approvals import approve, is_approved, unapproved_notice
+    from ..project.containment import SandboxUnavailable, contained
+
+    ours = project_servers(workspace)
+    source = Path(workspace.source) if workspace.source is not None else None
+    kept: dict[str, ServerConfig] = {}
+    for name, config in wanted.items():
+        if name not in ours or ours[name] != config or source is None:
+            kept[name] = config  # the user's own servers: trusted as given
+            continue
+        if not is_approved(source, config):
+            if callable(approve_mcp):
+                yes = bool(approve_mcp(config))
+            else:
+                yes = name in set(approve_mcp or ())
+            if not yes:
+                warnings.append(unapproved_notice(source, config))
+                continue
+            approve(source, config)
+        if config.transport != "stdio":
+            kept[name] = config
+            continue
+        try:
+            launch = stack.enter_context(contained(workspace, config.env))
+        except SandboxUnavailable as exc:
+            warnings.append(f"MCP server {config.describe()} was not started: {exc}")
+            continue
+        if launch is None:  # the sandbox is off
+            kept[name] = config
+            continue
+        cwd = config.cwd or str(workspace.root)
+        argv = launch.command([config.command, *config.args], cwd=cwd)
+        kept[name] = dataclasses.replace(
+            config,
+            command=argv[0],
+            args=tuple(argv[1:]),
+            env=launch.env,
+            cwd=cwd,
+            label=f"{config.describe()} [sandboxed]",
+        )
+    return kept

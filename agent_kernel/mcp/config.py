@@ -43,9 +43,12 @@ class ServerConfig:
     cwd: str | None = None
     url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # how messages name it when its command is a wrapper (the sandbox's)
 
     def describe(self) -> str:
         """For messages and the panel: never the env or the headers (they hold tokens)."""
+        if self.label:
+            return self.label
         if self.transport == "http":
             return f"{self.name} (streamable HTTP at {self.url})"
         return f"{self.name} (stdio: {Path(self.command).name} {' '.join(self.args)})".rstrip()

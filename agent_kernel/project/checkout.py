@@ -22,12 +22,19 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from .discovery import ProjectInfo, discover, git_state, read_env_files
-from .workspace import META_DIR, Workspace, mirror_file
+from .git_command import run_git, worktree_git_dir
+from .workspace import (
+    META_DIR,
+    LinkRefused,
+    Workspace,
+    check_mirrorable,
+    mirror_file,
+    read_regular,
+)
 
 NEVER_COPIED = frozenset(
     {".git", ".venv", "venv", ".env.d", "node_modules", "__pycache__", ".pytest_cache"}
@@ -58,28 +65,31 @@ def _never_copied(name: str) -> bool:
     )
 
 
-def _git(cwd: Path, *args: str, env: dict[str, str] | None = None, text: bool = True):
-    done = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=text,
-        timeout=120,
-        check=False,
-        env=None if env is None else {**os.environ, **env},
-    )
+Where = tuple[Path, Path] | None  # (git dir, work tree) of a worktree, found from the repo
+
+
+def _git(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    text: bool = True,
+    where: Where = None,
+):
+    git_dir, work_tree = where if where else (None, None)
+    done = run_git(cwd, args, git_dir=git_dir, work_tree=work_tree, env=env, text=text)
     if done.returncode != 0:
         err = done.stderr if text else done.stderr.decode(errors="replace")
         raise ProjectError(f"git {' '.join(args[:3])} failed in {cwd}: {err.strip()}")
     return done.stdout
 
 
-def project_files(root: Path, git: bool) -> list[str]:
+def project_files(root: Path, git: bool, where: Where = None) -> list[str]:
     """The project's files as the user sees them (relative, sorted): what git lists (tracked and
     untracked-not-ignored) or, outside git, every file its `.gitignore`s do not exclude. Never
     `.env` files, databases, caches or virtualenvs."""
     if git:
-        out = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+        listing = ("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+        out = _git(root, *listing, where=where)
         names = [n for n in out.split("\0") if n]
         keep = [n for n in names if not any(_never_copied(p) for p in n.split("/"))]
         return sorted(
@@ -130,8 +140,8 @@ def _digest(path: Path) -> str | None:
     try:
         if path.is_symlink():
             return "link:" + os.readlink(path)
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except (FileNotFoundError, IsADirectoryError):
+        return hashlib.blake2b(read_regular(path), digest_size=16).hexdigest()
+    except OSError:  # gone, a folder, or a FIFO that must never be opened
         return None
 
 
@@ -217,7 +227,20 @@ class ProjectWorkspace(Workspace):
         self._info = None
 
     def files(self) -> list[str]:
-        return project_files(self.root, self.git is not None)
+        return project_files(self.root, self.git is not None, self.git_location())
+
+    def git_location(self) -> Where:
+        """The worktree's git dir as the user's repository records it, and its tree: every git
+        call in the copy names both, so the `.git` file in the agent's tree is never trusted."""
+        if not self.git:
+            return None
+        admin = worktree_git_dir(self.checkout_dir, Path(self.git["toplevel"]))
+        if admin is None:
+            raise ProjectError(
+                f"{self.checkout_dir} is no longer a worktree that {self.git['toplevel']} "
+                "records; open the project again for a fresh copy"
+            )
+        return admin, self.checkout_dir
 
     def baseline_files(self) -> list[str]:
         listed = super().baseline_files()
@@ -305,9 +328,17 @@ class ProjectWorkspace(Workspace):
                 "branch with wb.branch('name'), or take wb.diff() and apply it by hand "
                 "(`git apply`)."
             )
+        refused = []
+        for rel in changed:
+            try:
+                check_mirrorable(self.root / rel, self.root)
+            except LinkRefused as exc:
+                refused.append(f"{rel} ({exc})")
+        if refused:
+            raise ProjectError(f"not applied, nothing written: {'; '.join(refused)}")
         applied: list[str] = []
         for rel in changed:
-            done = mirror_file(self.root / rel, self.source / rel)
+            done = mirror_file(self.root / rel, self.source / rel, self.root)
             if done:
                 applied.append(f"{done} {rel}")
         self._rebase()
@@ -330,15 +361,13 @@ class ProjectWorkspace(Workspace):
                 f"{self.source} is not a git repository: use wb.apply() or take wb.diff()"
             )
         top = self.checkout_dir
+        where = self.git_location()
         try:
             _git(top, "check-ref-format", "--branch", name)
         except ProjectError:
             raise ProjectError(f"{name!r} is not a valid branch name") from None
-        exists = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"],
-            cwd=top,
-            capture_output=True,
-            check=False,
+        exists = run_git(
+            top, ["rev-parse", "--verify", "--quiet", f"refs/heads/{name}"], git_dir=where[0]
         )
         if exists.returncode == 0:
             raise ProjectError(f"branch {name!r} already exists; choose another name")
@@ -348,18 +377,16 @@ class ProjectWorkspace(Workspace):
         subdir = self.git.get("subdir") or ""
         paths = [f"{subdir}/{rel}" if subdir else rel for rel in changed]
         text = message or f"Workbench change: {', '.join(changed[:5])}"
-        commit = _commit_paths(top, self.base_commit, paths, text)
-        _git(top, "branch", name, commit)
+        commit = _commit_paths(top, self.base_commit, paths, text, where)
+        _git(top, "branch", name, commit, where=where)
         return commit
 
     def remove(self) -> None:
         """Delete the private copy (and its worktree registration in the user's repository)."""
         if self.git:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(self.checkout_dir)],
-                cwd=self.git["toplevel"],
-                capture_output=True,
-                check=False,
+            run_git(
+                Path(self.git["toplevel"]),
+                ["worktree", "remove", "--force", str(self.checkout_dir)],
             )
         shutil.rmtree(self.checkout_dir, ignore_errors=True)
 
@@ -367,11 +394,9 @@ class ProjectWorkspace(Workspace):
 _PLAIN_VALUES = frozenset({"true", "false", "none", "null", "yes", "no", "on", "off"})
 
 
-def _git_env(cwd: Path) -> dict[str, str]:
+def _git_env(cwd: Path, where: Where = None) -> dict[str, str]:
     """An author for commits in a repository without one configured."""
-    named = subprocess.run(
-        ["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    named = run_git(cwd, ["config", "user.name"], git_dir=where[0] if where else None)
     if named.stdout.strip():
         return {}
     return {
@@ -381,15 +406,18 @@ def _git_env(cwd: Path) -> dict[str, str]:
     }
 
 
-def _commit_paths(top: Path, parent: str, paths: list[str], message: str) -> str:
+def _commit_paths(
+    top: Path, parent: str, paths: list[str], message: str, where: Where = None
+) -> str:
     """A commit of `parent` with `paths` taken from the worktree `top`, through a private index
     (no hooks run, the worktree's own index and HEAD untouched)."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), **_git_env(top)}
-        _git(top, "read-tree", parent, env=env)
-        _git(top, "update-index", "--add", "--remove", "--", *paths, env=env)
-        tree = _git(top, "write-tree", env=env).strip()
-        return _git(top, "commit-tree", tree, "-p", parent, "-m", message, env=env).strip()
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), **_git_env(top, where)}
+        _git(top, "read-tree", parent, env=env, where=where)
+        _git(top, "update-index", "--add", "--remove", "--", *paths, env=env, where=where)
+        tree = _git(top, "write-tree", env=env, where=where).strip()
+        commit = ("commit-tree", tree, "-p", parent, "-m", message)
+        return _git(top, *commit, env=env, where=where).strip()
 
 
 def _git_checkout(source: Path, top: Path, checkout: Path) -> str:
@@ -400,17 +428,13 @@ def _git_checkout(source: Path, top: Path, checkout: Path) -> str:
     if checkout.exists():
         checkout.rmdir()
     _git(top, "worktree", "add", "--detach", "--quiet", str(checkout), head)
-    patch = _git(top, "diff", "--binary", "HEAD", text=False)
-    changed = [n for n in _git(top, "diff", "--name-only", "-z", "HEAD").split("\0") if n]
+    patch = _git(top, "diff", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", text=False)
+    changed = [n for n in _git(top, "diff", "--no-ext-diff", "--name-only", "-z", "HEAD").split("\0") if n]
     # A tracked .env's uncommitted values stay in the copy's files, out of any commit.
     changed = [n for n in changed if not is_env_file(n.rsplit("/", 1)[-1])]
     if patch:
-        applied = subprocess.run(
-            ["git", "apply", "--binary", "--whitespace=nowarn"],
-            cwd=checkout,
-            input=patch,
-            capture_output=True,
-            check=False,
+        applied = run_git(
+            checkout, ["apply", "--binary", "--whitespace=nowarn"], input=patch, text=False
         )
         if applied.returncode != 0:
             raise ProjectError(

@@ -53,12 +53,12 @@ def check_sandbox_mode(mode: str | None) -> str:
 
 
 def sandbox_mode(workspace: Workspace) -> str:
-    return check_sandbox_mode(getattr(workspace, "sandbox_mode", None))
+    return check_sandbox_mode(workspace.sandbox_mode)
 
 
 def policy_root(workspace: Workspace) -> Path | None:
     """Where the rules come from: the user's own project, never the agent's copy."""
-    return getattr(workspace, "source", None)
+    return workspace.source
 
 
 def project_policy(workspace: Workspace) -> ProjectPolicy:
@@ -163,7 +163,10 @@ def run_contained(
     with contained(workspace, env) as launch:
         if launch is None:
             return run_bounded(
-                argv, cwd=where, env=plain_environment(workspace, env), timeout=timeout,
+                argv,
+                cwd=where,
+                env=plain_environment(workspace, env),
+                timeout=timeout,
                 cancel=cancel,
             )
         command = launch.command(argv, cwd=where)

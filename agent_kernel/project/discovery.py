@@ -351,14 +351,10 @@ def _database_url(env_files: list[Path]) -> str | None:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    from .git_command import run_git
+
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        done = run_git(root, args, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

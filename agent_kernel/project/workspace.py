@@ -13,6 +13,7 @@ import fnmatch
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -53,25 +54,53 @@ def _copy_ignore(_dir: str, names: list[str]) -> set[str]:
     return {name for name in names if _ignored(name)}
 
 
+def is_special(path: Path) -> bool:
+    """A FIFO, socket or device: nothing the workbench reads, copies or diffs (opening a
+    FIFO blocks until somebody writes to it)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
+
+
+def read_regular(path: Path) -> bytes:
+    """A regular file's bytes, never blocking: a FIFO or device raises OSError instead."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file (a FIFO, socket or device)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _walk(base: Path) -> list[str]:
-    """Files under `base` (relative, posix, sorted), skipping ignored names; links not followed."""
+    """Files under `base` (relative, posix, sorted), skipping ignored names and special
+    files; links not followed."""
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not _ignored(d)]
         here = Path(dirpath)
         # A symlinked directory is listed as an entry (its link), never descended into.
         names = filenames + [d for d in dirnames if (here / d).is_symlink()]
-        found.extend((here / n).relative_to(base).as_posix() for n in names if not _ignored(n))
+        found.extend(
+            (here / n).relative_to(base).as_posix()
+            for n in names
+            if not _ignored(n) and not is_special(here / n)
+        )
     return sorted(found)
 
 
 def _content(path: Path) -> bytes | None:
-    """A file's bytes; a symlink is represented by its target (as git does), never followed."""
+    """A file's bytes; a symlink is represented by its target (as git does), never followed;
+    a FIFO, socket or device is not read (None)."""
     if path.is_symlink():
         return f"symlink -> {os.readlink(path)}".encode()
     try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
+        return read_regular(path)
+    except OSError:
         return None
 
 
@@ -95,8 +124,37 @@ def _terminate(lines: list[str]) -> list[str]:
     return out
 
 
-def mirror_file(source: Path, dest: Path) -> str | None:
-    """Make `dest` what `source` is (copied, or deleted when `source` is gone); what was done."""
+class LinkRefused(ValueError):
+    """A symlink (or special file) that `apply` will not carry out of the workspace."""
+
+
+def check_mirrorable(source: Path, root: Path | None) -> None:
+    """LinkRefused for a symlink leading out of `root`, or a FIFO, socket or device."""
+    if source.is_symlink():
+        real = Path(os.path.realpath(source))
+        if root is None or (real != root and root not in real.parents):
+            raise LinkRefused(
+                f"{source.name} is a symlink to {os.readlink(source)}, outside the workspace"
+            )
+    elif is_special(source):
+        raise LinkRefused(f"{source.name} is not a regular file (a FIFO, socket or device)")
+
+
+def mirror_file(source: Path, dest: Path, root: Path | None = None) -> str | None:
+    """Make `dest` what `source` is (copied, or deleted when `source` is gone); what was done.
+
+    A symlink is applied as a link when it points inside `root` (the workspace), and refused
+    (LinkRefused, naming it) when it leads out: its target is never read or copied. A FIFO,
+    socket or device is refused too.
+    """
+    check_mirrorable(source, root)
+    if source.is_symlink():
+        target = os.readlink(source)
+        if dest.is_symlink() or dest.exists():
+            dest.unlink()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, dest)
+        return "updated"
     if source.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, dest)
@@ -113,6 +171,11 @@ class Workspace:
     def __init__(self, root: Path | str) -> None:
         self.root: Path = Path(root).expanduser().resolve()
         self.created = False  # set by `create` when it filled the directory from the baseline
+        # The user's own project this copy came from: where the rules the agent's processes
+        # run under are read (allowlist, sandbox, permissions, MCP servers). None for the
+        # baseline, which runs under the defaults.
+        self.source: Path | None = None
+        self.sandbox_mode: str | None = None  # "on"/"off"; None: WORKBENCH_SANDBOX, else on
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"

@@ -39,6 +39,9 @@ class Launch:
     def command(self, argv: Sequence[str], *, cwd: str) -> list[str]:
         """bubblewrap's argv for `argv` run in the sandbox (relaying endpoints meanwhile)."""
         args = [str(find_bwrap()), *bwrap_args(self.policy.layout(self.net_dir), cwd=cwd)]
+        args.append("--clearenv")  # the environment inside is the policy's, whoever starts it
+        for name, value in sorted(self.policy.env.items()):
+            args += ["--setenv", name, value]
         if self.net_dir is not None:
             ports = [str(port) for port in self.ports]
             args += [sys.executable, "-I", NETWORK_SCRIPT, NET_DIR, *ports, "--"]

@@ -122,7 +122,9 @@ def interpreter_paths() -> tuple[Path, ...]:
     return tuple(sorted(paths))
 
 
-def sandbox_environment(extra: Mapping[str, str], interpreter_bin: str | None = None) -> dict[str, str]:
+def sandbox_environment(
+    extra: Mapping[str, str], interpreter_bin: str | None = None
+) -> dict[str, str]:
     """A process's environment from the allowlist: locale, a PATH of the interpreter's and the
     system's binaries, a private HOME and TMPDIR; then `extra` (the project's settings)."""
     env = {name: os.environ[name] for name in INHERITED if name in os.environ}

@@ -38,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
     run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
+    run.add_argument(
+        "--approve-mcp",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start this server of the project's .mcp.json (approval remembered; repeat)",
+    )
+    run.add_argument(
+        "--sandbox",
+        choices=["on", "off"],
+        help="on (default): the agent's commands, tests and servers run in the OS sandbox; "
+        "off: uncontained, with a warning on every run",
+    )
 
     run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
     run.add_argument(
@@ -105,6 +118,18 @@ def _positive(kind: type) -> Any:
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _mcp_approver(names: list[str]):
+    """Servers named on the command line are approved; others are asked about at a terminal."""
+    if names or not sys.stdin.isatty():
+        return names
+
+    def ask(config) -> bool:
+        reply = input(f"Start MCP server {config.describe()} from the project's .mcp.json? [y/N] ")
+        return reply.strip().lower() in ("y", "yes")
+
+    return ask
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +207,8 @@ def _run(args: argparse.Namespace) -> int:
         "project": args.project,
         "history": args.history,
         "mcp_servers": args.mcp_config,
+        "sandbox": args.sandbox,
+        "approve_mcp": _mcp_approver(args.approve_mcp),
         "mode": args.mode or "",
         "cassette": args.cassette,
         "answers": args.answer or None,

@@ -132,7 +132,9 @@ class Call:
         if tool == "run_command":
             argv = tool_input.get("argv")
             line = shlex.join(argv) if isinstance(argv, list) else str(argv)
-            names = ("Bash", "Grep", tool) if line.startswith(("grep", "git grep")) else ("Bash", tool)
+            names = (
+                ("Bash", "Grep", tool) if line.startswith(("grep", "git grep")) else ("Bash", tool)
+            )
             return cls(names, command=line)
         return cls(NATIVE_NAMES.get(tool, (tool,)))
 

@@ -41,11 +41,19 @@ def test_a_shell_string_is_refused(ctx):
         RunCommandTool()({"argv": "git status; rm -rf ."}, ctx)
 
 
-def test_the_project_configures_its_allowlist_and_timeout(ctx):
-    (ctx.workspace.root / "pyproject.toml").write_text(
-        '[tool.workbench]\ncommands = ["python -c"]\ncommand-timeout = 1\n', encoding="utf-8"
+def users_project(ctx: ToolContext, tmp_path, pyproject: str) -> None:
+    """The user's own tree the workspace came from: the rules are read there."""
+    source = tmp_path / "users-project"
+    source.mkdir()
+    (source / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    ctx.workspace.source = source
+
+
+def test_the_project_configures_its_allowlist_and_timeout(ctx, tmp_path):
+    users_project(
+        ctx, tmp_path, '[tool.workbench]\ncommands = ["python -c"]\ncommand-timeout = 1\n'
     )
-    allowlist, timeout = project_allowlist(ctx.workspace.root)
+    allowlist, timeout = project_allowlist(ctx.workspace)
     assert allowlist == (("python", "-c"),) and timeout == 1.0
     assert "[exit code 0]\nhi" in run(ctx, "python", "-c", "print('hi')")
     with pytest.raises(ToolError, match="allowlist"):
@@ -54,21 +62,21 @@ def test_the_project_configures_its_allowlist_and_timeout(ctx):
         run(ctx, "python", "-c", "import time; time.sleep(30)")
 
 
-def test_extra_commands_add_to_the_defaults(ctx):
-    (ctx.workspace.root / "pyproject.toml").write_text(
-        '[tool.workbench]\nextra-commands = ["python -c"]\n', encoding="utf-8"
-    )
-    allowlist, _ = project_allowlist(ctx.workspace.root)
+def test_extra_commands_add_to_the_defaults(ctx, tmp_path):
+    users_project(ctx, tmp_path, '[tool.workbench]\nextra-commands = ["python -c"]\n')
+    allowlist, _ = project_allowlist(ctx.workspace)
     assert allowlist[: len(DEFAULT_ALLOWLIST)] == tuple(tuple(e.split()) for e in DEFAULT_ALLOWLIST)
     assert ("python", "-c") in allowlist
 
 
-def test_the_environment_is_scrubbed_and_the_output_capped(ctx, monkeypatch):
+def test_the_environment_is_built_not_inherited_and_the_output_capped(ctx, monkeypatch, tmp_path):
     monkeypatch.setenv("SERVICE_API_TOKEN", "tok-should-not-leak-1234")
-    monkeypatch.setenv("PLAIN_SETTING", "visible")
-    code = "import os; print(os.environ.get('SERVICE_API_TOKEN'), os.environ.get('PLAIN_SETTING'))"
+    monkeypatch.setenv("PLAIN_SETTING", "not declared")
+    monkeypatch.setenv("GREETING", "declared")
+    users_project(ctx, tmp_path, '[tool.workbench.sandbox]\nenv = ["GREETING"]\n')
+    code = "import os; print([os.environ.get(n) for n in ('SERVICE_API_TOKEN', 'PLAIN_SETTING', 'GREETING')])"
     out = run(ctx, "python", "-c", code, allowlist=["python -c"])
-    assert "None visible" in out
+    assert "[None, None, 'declared']" in out
     long = run(ctx, "python", "-c", "print('y' * 50000)", allowlist=["python -c"], cap=1000)
     assert "characters cut" in long and len(long) < 1200
 

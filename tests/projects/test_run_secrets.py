@@ -102,9 +102,11 @@ def test_no_env_value_is_written_anywhere(notes, tmp_path):
     result = wb.run(prompt)
     assert result.status == "ok", result.reason
     assert [c.passed for c in result.checks] == [True]
-    # The agent did see the file and the test did print the values: redacted when written.
+    # The agent may not read the file (a default rule), and the test did print the values:
+    # redacted when written.
     trajectory = result.trajectory_path.read_text(encoding="utf-8")
-    assert "SECRET_KEY=[REDACTED]" in trajectory
+    assert "denied by the permission rule Read(.env)" in trajectory
+    assert "SECRET_KEY" not in trajectory.split("denied by")[0].rsplit("view", 1)[-1]
     assert "PROBE [REDACTED] [REDACTED]" in trajectory
 
     checked = 0
