@@ -429,7 +429,9 @@ def _git_checkout(source: Path, top: Path, checkout: Path) -> str:
         checkout.rmdir()
     _git(top, "worktree", "add", "--detach", "--quiet", str(checkout), head)
     patch = _git(top, "diff", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", text=False)
-    changed = [n for n in _git(top, "diff", "--no-ext-diff", "--name-only", "-z", "HEAD").split("\0") if n]
+    changed = [
+        n for n in _git(top, "diff", "--no-ext-diff", "--name-only", "-z", "HEAD").split("\0") if n
+    ]
     # A tracked .env's uncommitted values stay in the copy's files, out of any commit.
     changed = [n for n in changed if not is_env_file(n.rsplit("/", 1)[-1])]
     if patch:

@@ -6,7 +6,8 @@ tools the workbench gives its agent, under `mcp__workbench__<tool>`: `run_tests`
 headers, body), `validate_contract`, `record_phr` (a PHR in the Spec-Kit Plus layout from a
 contract), `suggest_adr` and `create_adr` (written only when called). The project is the
 working directory (or `--workspace`), worked on in place: Claude Code edits it itself.
-Stdio by default; `--http PORT` serves streamable HTTP on loopback only.
+Stdio by default; `--http PORT` serves streamable HTTP on loopback only, to clients that
+send the bearer token it prints (or `WORKBENCH_MCP_TOKEN`).
 
 A front end: it may import any layer below it, and nothing imports it.
 """
@@ -33,6 +34,7 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
 
     from ..history.adr import AdrDraft, suggestion_text, write_adr
     from ..history.phr import PromptRecord, write_phr
+    from ..project.containment import SandboxUnavailable
     from ..project.workspace import Workspace
     from ..tools.base import ToolContext, ToolError, cap_output
     from ..tools.inspect_api import InspectApiTool
@@ -61,7 +63,7 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
         not raised."""
         try:
             run = run_pytest(workspace, target or None, timeout=120.0)
-        except ToolError as exc:
+        except (ToolError, SandboxUnavailable) as exc:
             raise McpToolError(str(exc)) from None
         return f"run_tests {target or '(whole suite)'}: {run.header()}\n\n{run.output}"
 
@@ -83,24 +85,21 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
         json_body: Annotated[Any, Field(description="A JSON body to send, if any.")] = None,
         headers: dict[str, str] | None = None,
     ) -> str:
-        """A request against the project's app, imported fresh in process and wrapped in
-        FastAPI's TestClient; returns the status, the headers and the body."""
-        from ..project.live_check import AppLoadError, close_client, open_client
+        """A request against the project's app, imported fresh in a sandboxed process and
+        wrapped in FastAPI's TestClient; returns the status, the headers and the body."""
+        from ..project.containment import SandboxUnavailable
+        from ..project.live_request import request_in_sandbox
 
+        request = {"method": method.upper(), "path": path, "headers": headers, "json": json_body}
         try:
-            client = open_client(workspace.root, raise_server_exceptions=False)
-        except AppLoadError as exc:
-            raise McpToolError(f"the app could not be loaded: {exc}") from None
-        try:
-            options: dict[str, Any] = {"headers": headers or {}}
-            if json_body is not None:
-                options["json"] = json_body
-            response = client.request(method.upper(), path, **options)
-        finally:
-            close_client(client)
-        shown = json.dumps(dict(response.headers), indent=1)
-        body = cap_output(response.text, BODY_CAP)
-        return f"status: {response.status_code}\nheaders: {shown}\nbody:\n{body}"
+            answer = request_in_sandbox(workspace, request)
+        except SandboxUnavailable as exc:
+            raise McpToolError(f"refused: {exc}") from None
+        if "error" in answer:
+            raise McpToolError(answer["error"])
+        shown = json.dumps(answer["headers"], indent=1)
+        body = cap_output(answer["body"], BODY_CAP)
+        return f"status: {answer['status']}\nheaders: {shown}\nbody:\n{body}"
 
     @server.tool()
     def validate_contract(
@@ -187,13 +186,64 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
     return server
 
 
+TOKEN_ENV = "WORKBENCH_MCP_TOKEN"
+
+
+class BearerAuth:
+    """Every HTTP request needs `Authorization: Bearer <token>` (compared in constant time);
+    anything else is answered 401 before it reaches the MCP server. Lifespan events pass."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            import hmac
+
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                body = b'{"error": "unauthorized: send Authorization: Bearer <token>"}'
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b"Bearer"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def http_token() -> tuple[str, bool]:
+    """`WORKBENCH_MCP_TOKEN`, else a new random token; and whether it was generated."""
+    import os
+    import secrets
+
+    given = os.environ.get(TOKEN_ENV, "").strip()
+    return (given, False) if given else (secrets.token_urlsafe(32), True)
+
+
 def serve(root: Path | str = ".", *, http_port: int | None = None, history: Path | None = None):
     """Serve until the client hangs up (stdio) or the process is stopped (HTTP)."""
     server = build_server(root, history=history)
     if http_port is None:
         server.run()
+        return
+    import uvicorn
+
+    token, generated = http_token()
+    url = f"http://{LOOPBACK}:{http_port}/mcp"
+    if generated:
+        print(f"workbench mcp: {url}\nbearer token: {token}", file=sys.stderr, flush=True)
     else:
-        server.run("streamable-http", host=LOOPBACK, port=http_port)
+        print(f"workbench mcp: {url} (token from {TOKEN_ENV})", file=sys.stderr, flush=True)
+    app = BearerAuth(server.streamable_http_app(host=LOOPBACK), token)
+    uvicorn.run(app, host=LOOPBACK, port=http_port, log_level="warning")
 
 
 def run(args: Any) -> int:

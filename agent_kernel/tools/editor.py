@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..project.workspace import is_special, read_regular
 from .base import OUTPUT_CAP, ToolContext, ToolError, cap_output
 
 SNIPPET_CONTEXT = 4
@@ -26,12 +27,16 @@ def _read(path: Path, shown: str) -> str:
     if path.is_dir():
         raise ToolError(f"{shown} is a directory; this command needs a file")
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ToolError(f"{shown} is not a UTF-8 text file") from exc
+    except OSError as exc:
+        raise ToolError(f"{shown} cannot be read: {exc}") from exc
 
 
 def _write(path: Path, text: str) -> None:
+    if is_special(path):  # writing to a FIFO would wait for a reader forever
+        raise ToolError(f"{path.name} is a FIFO, socket or device, not a file the editor writes")
     path.write_bytes(text.encode("utf-8"))
 
 

@@ -4,6 +4,7 @@ an HTTP server process that is waited for and stopped."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -25,9 +26,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_server(argv: Sequence[str], port: int, timeout: float = 30.0) -> Iterator[str]:
+def http_server(
+    argv: Sequence[str], port: int, timeout: float = 30.0, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run `argv` (a server on 127.0.0.1:`port`), yield its MCP URL, stop it afterwards."""
-    process = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environ = {**os.environ, **(env or {})}
+    process = subprocess.Popen(
+        list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environ
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

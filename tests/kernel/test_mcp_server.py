@@ -92,17 +92,34 @@ def test_workbench_mcp_over_stdio(workspace, tmp_path, kit):
     check(asyncio.run(main()), project)
 
 
-def test_workbench_mcp_over_http_on_loopback(workspace, tmp_path, kit):
+def test_workbench_mcp_over_http_on_loopback_needs_its_token(workspace, tmp_path, kit):
+    import httpx2 as httpx
+
     project = project_copy(workspace, tmp_path)
     port = free_port()
     argv = [WORKBENCH, "mcp", "--workspace", str(project), "--http", str(port)]
-    with http_server(argv, port) as url:
+    token = "test-token-" + "q" * 24
+    with http_server(argv, port, env={"WORKBENCH_MCP_TOKEN": token}) as url:
+        # A bare local client (curl, a page in the browser) is turned away, whatever it asks.
+        bare = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        wrong = httpx.post(url, json={}, headers={"Authorization": "Bearer nope"})
+        assert bare.status_code == wrong.status_code == 401
+        assert not list((project / "history").rglob("*.md"))
 
         async def main() -> dict:
+            auth = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"})
             async with (
-                streamable_http_client(url) as (read, write),
+                streamable_http_client(url, http_client=auth) as (read, write),
                 ClientSession(read, write) as session,
             ):
                 return await exercise(session, kit)
 
         check(asyncio.run(main()), project)
+
+
+def test_workbench_mcp_over_http_prints_a_new_token_when_none_is_given(tmp_path):
+    from agent_kernel.terminal.mcp_server import http_token
+
+    first, generated = http_token()
+    second, _ = http_token()
+    assert generated and len(first) >= 32 and first != second

@@ -74,7 +74,8 @@ def test_the_environment_is_built_not_inherited_and_the_output_capped(ctx, monke
     monkeypatch.setenv("PLAIN_SETTING", "not declared")
     monkeypatch.setenv("GREETING", "declared")
     users_project(ctx, tmp_path, '[tool.workbench.sandbox]\nenv = ["GREETING"]\n')
-    code = "import os; print([os.environ.get(n) for n in ('SERVICE_API_TOKEN', 'PLAIN_SETTING', 'GREETING')])"
+    names = "('SERVICE_API_TOKEN', 'PLAIN_SETTING', 'GREETING')"
+    code = f"import os; print([os.environ.get(n) for n in {names}])"
     out = run(ctx, "python", "-c", code, allowlist=["python -c"])
     assert "[None, None, 'declared']" in out
     long = run(ctx, "python", "-c", "print('y' * 50000)", allowlist=["python -c"], cap=1000)
