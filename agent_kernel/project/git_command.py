@@ -4,8 +4,8 @@ The agent's worktree is a tree the agent writes, `.git` file included: a `gitdir
 elsewhere or a config with `core.fsmonitor = "cmd"` would make the kernel's own `git ls-files`
 run that command. So each call gets a fixed environment (never the kernel's), fsmonitor,
 hooks, pagers, editors and credential helpers switched off on the command line (diffs run
-with `--no-ext-diff`), and, inside a worktree, an explicit `--git-dir` found from the user's repository (its
-`worktrees/*/gitdir` records), never read from the worktree's `.git` file.
+with `--no-ext-diff`), and, inside a worktree, an explicit `--git-dir` found from the user's
+repository (its `worktrees/*/gitdir` records), never read from the worktree's `.git` file.
 """
 
 from __future__ import annotations
