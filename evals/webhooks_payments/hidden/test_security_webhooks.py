@@ -70,3 +70,24 @@ def test_an_unconfigured_secret_accepts_nothing(make_client):
     api = make_client(WEBHOOK_SECRET="")
     body, headers = signed(event(), secret="")
     assert api.post("/api/webhooks/payments", content=body, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("stamp", "signature"),
+    [
+        (None, "é" * 64),  # a non-ASCII signature: compare_digest on str would raise
+        (None, "ü"),
+        ("9" * 400, None),  # an absurd timestamp: int/float arithmetic would overflow
+        ("²³", None),  # digits to str.isdigit(), not to int()
+    ],
+    ids=["non-ascii-signature", "short-non-ascii", "absurd-timestamp", "superscript-digits"],
+)
+def test_a_malformed_signature_or_timestamp_is_a_401_never_a_500(api, stamp, signature):
+    body, headers = signed(event())
+    if stamp is not None:
+        headers["X-Timestamp"] = stamp
+    if signature is not None:
+        headers["X-Signature"] = signature
+    encoded = {name: value.encode("utf-8") for name, value in headers.items()}
+    response = api.post("/api/webhooks/payments", content=body, headers=encoded)
+    assert response.status_code == 401
