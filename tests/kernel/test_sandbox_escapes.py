@@ -362,7 +362,9 @@ def test_the_users_rules_deny_and_allow_in_claude_codes_form(attack, workspace, 
 def test_a_fifo_blocks_nothing(attack, workspace):
     maker = "import os\n\ndef test_fifo():\n    os.mkfifo('app_pipe')\n"
     started = time.monotonic()
-    out = attack([create("tests/test_fifo.py", maker), run_tests("tests/test_fifo.py"), view("app_pipe")])
+    out = attack(
+        [create("tests/test_fifo.py", maker), run_tests("tests/test_fifo.py"), view("app_pipe")]
+    )
     assert "not a regular file" in out[2] or "cannot be read" in out[2]
     assert workspace.fingerprint() and "app_pipe" not in workspace.files()
     assert "b/app_pipe" not in workspace.diff()
