@@ -276,7 +276,8 @@ def mcp_project(workspace: Workspace, tmp_path: Path, marker: Path) -> Path:
         "        open(os.environ['OUT'], 'w').write('x')\n"
         "    except OSError as exc:\n"
         "        return f'refused: {exc}'\n"
-        "    return 'contained: ' + ' '.join(sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+        "    pids = sorted(p for p in os.listdir('/proc') if p.isdigit())\n"
+        "    return 'contained: ' + ' '.join(pids)\n"
         "s.run()\n"
     )
     (workspace.root / "demo_server.py").write_text(server)
