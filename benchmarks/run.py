@@ -29,6 +29,7 @@ from benchmarks import (  # noqa: E402  (after the path fix above)
     bench_loop,
     bench_notebooks,
     bench_project_check,
+    bench_sandbox,
     bench_sessions,
     bench_startup,
 )
@@ -44,6 +45,7 @@ KEYS = (
     "eval",
     "dask",
     "sessions",
+    "sandbox",
 )
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 JSON_OUT = REPO / "benchmarks" / "out" / "results.json"
@@ -99,6 +101,7 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),
         "dask": lambda: bench_dask.run(args.eval_repeats, args.eval_tasks),
         "sessions": lambda: bench_sessions.run(3 if args.quick else 15),
+        "sandbox": lambda: bench_sandbox.run(3 if args.quick else 15),
     }
 
 

@@ -110,3 +110,12 @@ def test_generated_project_uses_absolute_imports(tmp_path):
         in (root / "app/api/routes/extra1.py").read_text()
     )
     assert bench_project_check.bare_import(root) > 0
+
+
+def test_sandbox_compares_the_same_run_with_and_without_it():
+    from benchmarks import bench_sandbox
+
+    result = bench_sandbox.run(repeats=1)
+    well_formed(result, "sandbox")
+    assert result.data["ratio"] > 0 and math.isfinite(result.data["ratio"])
+    assert result.data["bwrap_start_s"] == result.data["bwrap_start_s"]  # a number, not NaN
