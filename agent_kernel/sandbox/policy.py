@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import sysconfig
 import tempfile
@@ -100,11 +101,16 @@ class Policy:
 
 
 def empty_file() -> Path:
-    """An empty read-only file, bound over what a sandbox must not read."""
+    """An empty read-only file, bound over what a sandbox must not read (in a folder only
+    this user owns: one made by somebody else is never used)."""
     folder = Path(tempfile.gettempdir()) / f"workbench-sandbox-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        folder = Path(tempfile.mkdtemp(prefix="workbench-sandbox-"))
     path = folder / "empty"
-    if not path.is_file() or path.stat().st_size:
+    if path.is_symlink() or not path.is_file() or path.stat().st_size:
+        path.unlink(missing_ok=True)
         path.write_bytes(b"")
         path.chmod(0o444)
     return path
