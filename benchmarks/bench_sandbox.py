@@ -122,7 +122,11 @@ def run(repeats: int = 15) -> BenchResult:
             ["ratio (median of the rounds' ratios)", f"{ratio:.2f}x", str(repeats)],
             ["bubblewrap + /bin/true", seconds(median(starts["bwrap"])), str(repeats * 2)],
             ["plain /bin/true", seconds(median(starts["process"])), str(repeats * 2)],
-            ["fork + enter the namespaces", seconds(median(starts["fork+enter"])), str(repeats * 2)],
+            [
+                "fork + enter the namespaces",
+                seconds(median(starts["fork+enter"])),
+                str(repeats * 2),
+            ],
             ["plain fork", seconds(median(starts["fork"])), str(repeats * 2)],
         ],
         notes=[

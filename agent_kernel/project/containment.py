@@ -5,6 +5,7 @@ project's MCP servers) starts through here: in the OS sandbox (`agent_kernel.san
 the workspace as its only writable tree, the workbench's records and `.env` files hidden or
 read-only, an environment built from an allowlist plus the project's declared settings, and
 only the project's database and `[tool.workbench] sandbox.allow` endpoints reachable.
+A database the project names on disk (an absolute SQLite path) is writable too.
 `sandbox="off"` (`WORKBENCH_SANDBOX=off`, `--sandbox off`) runs them as plain processes of
 the caller, with the scrubbed environment of `safe_env`; the front ends warn on every run.
 """
@@ -23,7 +24,7 @@ from ..sandbox.launch import Launch, launched
 from ..sandbox.policy import Endpoint, Policy, sandbox_environment
 from .bounded_process import BoundedRun, run_bounded
 from .discovery import DATABASE_KEYS
-from .project_policy import ProjectPolicy, database_endpoint, read_policy
+from .project_policy import ProjectPolicy, database_endpoint, read_policy, sqlite_folder
 from .safe_env import safe_environment
 
 if TYPE_CHECKING:
@@ -111,10 +112,14 @@ def policy_for(
     rules = project_policy(workspace)
     full_env = sandbox_environment({**declared_settings(workspace, rules), **env})
     endpoints = {Endpoint(host, port) for host, port in rules.allow}
+    folders = list(exchange)
     for key in DATABASE_KEYS:
         found = database_endpoint(full_env.get(key))
         if found:
             endpoints.add(Endpoint(*found))
+        folder = sqlite_folder(full_env.get(key))
+        if folder is not None and folder.is_dir():
+            folders.append(folder)
     roots = writable_roots(workspace)
     protected = [workspace.root / META_DIR]
     protected += [root / ".git" for root in roots if (root / ".git").exists()]
@@ -125,7 +130,7 @@ def policy_for(
         protected=tuple(protected),
         masked=tuple(f for root in roots for f in env_files(root)),
         endpoints=tuple(sorted(endpoints, key=str)),
-        exchange=tuple(exchange),
+        exchange=tuple(folders),
     )
 
 

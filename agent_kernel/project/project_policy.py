@@ -102,3 +102,14 @@ def database_endpoint(url: str | None) -> tuple[str, int] | None:
     if port is None or host not in LOOPBACK:
         return None
     return host, port
+
+
+def sqlite_folder(url: str | None) -> Path | None:
+    """The folder of an SQLite database given by absolute path (`sqlite:////data/app.db`): the
+    project's database on disk, which a sandboxed run must be able to write."""
+    if not url or not url.startswith("sqlite") or ":///" not in url:
+        return None
+    path = url.split(":///", 1)[1].split("?", 1)[0]
+    if not path.startswith("/") or path in ("/:memory:", "/"):
+        return None
+    return Path(path).parent

@@ -12,7 +12,7 @@ import pytest
 from agent_kernel.project.workspace import Workspace
 from agent_kernel.tools.run_tests import run_pytest
 
-DB_TEST = '''
+DB_TEST = """
 from sqlalchemy import text
 
 from sandbox_app.core.config import get_settings
@@ -26,7 +26,7 @@ def test_the_database_answers_from_the_sandbox():
         connection.execute(text("INSERT INTO reached VALUES (42)"))
         assert connection.execute(text("SELECT n FROM reached")).scalar() == 42
         connection.commit()
-'''
+"""
 
 
 @pytest.mark.postgres
