@@ -97,5 +97,5 @@ def test_bubblewraps_own_environment_holds_nothing_of_ours(workspace, monkeypatc
 
 def test_no_sandbox_on_another_platform_is_a_clear_refusal(monkeypatch):
     monkeypatch.setattr(bwrap.sys, "platform", "darwin")
-    with pytest.raises(SandboxUnavailable, match="needs Linux.*--sandbox off"):
+    with pytest.raises(SandboxUnavailable, match=r"needs Linux.*--sandbox off"):
         find_bwrap()
