@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 import types
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +123,7 @@ def cwe_label(cwe: Any) -> str:
     return str(getattr(cwe, "name", cwe))
 
 
-def describe(
-    src: Path, ids: list[str], safety: str, style: str = "agent"
-) -> list[dict[str, Any]]:
+def describe(src: Path, ids: list[str], safety: str, style: str = "agent") -> list[dict[str, Any]]:
     """What the workbench needs of each scenario: its prompt, tests and CWEs.
 
     `style` agent: BaxBench's agent prompt (`agent=True`: save the app in `code/`), its
@@ -326,9 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         prepare(args.src.resolve())
         if args.command == "describe":
-            payload: Any = {
-                "scenarios": describe(args.src, args.ids, args.safety, args.prompt)
-            }
+            payload: Any = {"scenarios": describe(args.src, args.ids, args.safety, args.prompt)}
         else:
             payload = run_tests(
                 args.src, args.id, args.code_dir.resolve(), args.timeout, args.python

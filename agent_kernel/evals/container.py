@@ -146,6 +146,9 @@ class Container:
         args += ["--chdir", self.workdir, "--clearenv", "--setenv", "PATH", self.env["PATH"]]
         return args
 
+    def _command(self) -> list[str]:
+        return [self.python, f"{CONTROL}/init.py", CONTROL]
+
     # -- start and stop ------------------------------------------------------------------
 
     def start(self, timeout: float = START_TIMEOUT) -> Container:
@@ -161,8 +164,7 @@ class Container:
         os.close(write_fd)
         try:
             self.process = subprocess.Popen(
-                [str(self.bwrap), "--args", str(read_fd), "--"]
-                + [self.python, f"{CONTROL}/init.py", CONTROL],
+                [str(self.bwrap), "--args", str(read_fd), "--", *self._command()],
                 pass_fds=(read_fd,),
                 stdin=subprocess.DEVNULL,
                 stdout=open(self.control / "init.log", "wb"),  # noqa: SIM115 (closed by the child)

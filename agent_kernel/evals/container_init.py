@@ -20,6 +20,7 @@ Docker plays for a BaxBench container:
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -47,10 +48,8 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
         pass
     finally:
         for sock, how in ((target, socket.SHUT_WR), (source, socket.SHUT_RD)):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(how)
-            except OSError:
-                pass
 
 
 def _relay(outer: socket.socket, port: int) -> None:
@@ -226,7 +225,8 @@ def main(argv: list[str]) -> int:
     port_server = _listen(control / "port.sock")
     control_server = _listen(control / "control.sock.new")
     init = Init(control, config)
-    threading.Thread(target=_serve_port, args=(port_server, int(config["port"])), daemon=True).start()
+    port = int(config["port"])
+    threading.Thread(target=_serve_port, args=(port_server, port), daemon=True).start()
     os.rename(control / "control.sock.new", control / "control.sock")  # the sign it is up
     _serve_control(control_server, init)
     return 0
