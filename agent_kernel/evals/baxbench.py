@@ -16,7 +16,6 @@ measured" for security and left out of secure-pass.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib.metadata
 import json
@@ -190,46 +189,34 @@ class BaxTask:
 
 
 def match_ids(asked: list[str], known: list[str]) -> list[str]:
-    """The asked scenario ids as the checkout spells them (case does not matter).
+    """The asked scenario ids as the checkout spells them (case does not matter); a
+    BaxBenchError for any that is not there, with the closest names suggested."""
+    from .suite import SuiteError
+    from .suite import match_ids as match
 
-    BaxBenchError for any that is not there, with the closest names suggested.
-    """
-    by_lower = {name.lower(): name for name in known}
-    chosen, unknown = [], []
-    for name in asked:
-        found = by_lower.get(name.lower())
-        if found is None:
-            unknown.append(name)
-        elif found not in chosen:
-            chosen.append(found)
-    if unknown:
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-            if close:
-                hints.append(f"{name}: did you mean {', '.join(by_lower[c] for c in close)}?")
-        raise BaxBenchError(
-            f"unknown BaxBench scenario(s): {', '.join(unknown)}"
-            + (f" ({'; '.join(hints)})" if hints else "")
-            + f"; the checkout has: {', '.join(known) or 'none'}"
-        )
-    return chosen
+    try:
+        return match(asked, known, "BaxBench scenario(s)", "the checkout")
+    except SuiteError as exc:
+        raise BaxBenchError(str(exc)) from exc
 
 
 def checkout_commit(checkout: Path | str) -> str | None:
-    """The commit the checkout is at (None when it is not a git checkout)."""
-    root = source_dir(checkout).parent
+    """The commit the checkout is at; None when it is not a git checkout of its own (a
+    folder inside some other repository is not BaxBench's commit)."""
+    root = source_dir(checkout).parent.resolve()
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
             capture_output=True,
             text=True,
             timeout=10,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != root:
+        return None
+    return lines[1] if len(lines[1]) == 40 else None
 
 
 def load_baxbench(
