@@ -176,7 +176,10 @@ def app_output(log: str, limit: int = APP_TAIL) -> str:
     at = log.rfind("Traceback (most recent call last)")
     text = log[at:] if at >= 0 else "\n".join(log.strip().splitlines()[-6:])
     text = text.strip()
-    return text if len(text) <= limit else "..." + text[-limit:]
+    if len(text) <= limit:
+        return text
+    head = "Traceback (most recent call last): " if at >= 0 else ""
+    return f"{head}...{text[-limit:]}"
 
 
 def _call(test: Any, app: Any, timeout: float) -> tuple[Any, BaseException | None, bool]:

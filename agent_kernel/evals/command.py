@@ -336,6 +336,9 @@ def measured_meta(
         "benchmark": "BaxBench",
         "baxbench_commit": commit or "unknown (not a git checkout)",
         "prompt": args.prompt,
+        "temperature": "the model's default (BaxBench: 0.2)"
+        if args.prompt == "oneshot"
+        else "the agent's",
         "safety_prompt": args.safety_prompt,
         "spec": "openapi",
         "framework": ", ".join(sorted({t.framework for t in tasks})) or "Python-FastAPI",

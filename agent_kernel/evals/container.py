@@ -175,7 +175,11 @@ class Container:
         finally:
             os.close(read_fd)
         self._forward()
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except AppStartError:
+            self.stop()
+            raise
         return self
 
     def _wait_ready(self, timeout: float) -> None:
