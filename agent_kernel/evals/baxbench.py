@@ -372,7 +372,7 @@ def requirements_text(packages: list[tuple[str, str | None]], checkout: Path | s
 
 def pinned_env_dir(requirements: str, base_python: str | None = None) -> Path:
     """Where the environment for these pins lives: one per pin set and interpreter."""
-    base = base_python or sys.executable
+    base = base_python or getattr(sys, "_base_executable", sys.executable)
     key = hashlib.sha256(f"{requirements}\0{Path(base).resolve()}".encode()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "agent-workbench" / f"baxbench-env-{key}"
@@ -398,7 +398,7 @@ def pinned_environment(
     python = env_python(folder)
     if (folder / "baxbench-requirements.txt").is_file() and python.exists():
         return python
-    base = str(Path(base_python or sys.executable))
+    base = str(Path(base_python or getattr(sys, "_base_executable", sys.executable)))
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
