@@ -33,6 +33,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -244,7 +245,7 @@ class Container:
     def _relay(self, outer: socket.socket) -> None:
         inner = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            inner.connect(str(self.control / "port.sock"))
+            inner.connect(_own_socket(self.control / "port.sock"))
         except OSError:
             inner.close()
             outer.close()
@@ -262,7 +263,7 @@ class Container:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             try:
-                sock.connect(str(self.control / "control.sock"))
+                sock.connect(_own_socket(self.control / "control.sock"))
                 sock.sendall(json.dumps(request).encode() + b"\n")
                 data = b""
                 while not data.endswith(b"\n"):
@@ -333,17 +334,32 @@ class Container:
 
     def log_tail(self, size: int = 2000) -> str:
         """The end of the app's own output (stdout and stderr): where a traceback shows."""
-        try:
-            text = (self.control / "app.log").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            text = self._last_log
-        return text[-size:]
+        text = _read_own_file(self.control / "app.log")
+        return (self._last_log if text is None else text)[-size:]
 
     def _init_log(self) -> str:
-        try:
-            return (self.control / "init.log").read_text(errors="replace")[-1000:].strip()
-        except OSError:
-            return ""
+        return (_read_own_file(self.control / "init.log") or "")[-1000:].strip()
+
+
+def _own_socket(path: Path) -> str:
+    """The path of a socket the container made, refused when the app swapped it for a link.
+
+    The control folder is writable from inside (the init makes its sockets there), so the
+    app could put a symlink to some host socket in their place; this side never follows one.
+    """
+    if not stat.S_ISSOCK(os.lstat(path).st_mode):
+        raise OSError(f"{path.name} in the control folder is not the container's socket")
+    return str(path)
+
+
+def _read_own_file(path: Path) -> str | None:
+    """A log in the control folder, never through a symlink the app may have put there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read().decode("utf-8", errors="replace")
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:

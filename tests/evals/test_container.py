@@ -9,6 +9,7 @@ the port is reachable only through the forwarder, and a failed start shows the a
 from __future__ import annotations
 
 import io
+import socket
 import tarfile
 from pathlib import Path
 
@@ -145,3 +146,25 @@ def test_a_failed_start_shows_the_apps_own_output(tmp_path):
     (code / "app.py").write_text("import sys\nraise SystemExit('no database configured')\n")
     with pytest.raises(AppStartError, match="no database configured"):
         Container(code, tmp_path / "root").start(timeout=20)
+
+
+def test_the_host_never_follows_a_link_the_app_puts_in_the_control_folder(container, tmp_path):
+    # The control folder is writable from inside; a link there must not reach the host.
+    host_socket = tmp_path / "host.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(host_socket))
+    server.listen(1)
+    server.settimeout(1.0)
+    swap = (
+        "rm /run/container/app.log /run/container/port.sock; "
+        "ln -s /etc/passwd /run/container/app.log; "
+        f"ln -s {host_socket} /run/container/port.sock"
+    )
+    code, output = container.exec(["sh", "-c", swap])
+    assert code == 0, output
+    assert "root:" not in container.log_tail()  # the host's /etc/passwd is not read
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{container.host_port}/", timeout=5)
+    with pytest.raises(TimeoutError):
+        server.accept()  # nothing was relayed to the host's socket
+    server.close()
