@@ -97,7 +97,8 @@ class EvalReport:
                     cells[row.task_id][summary.label] = result.outcome if result else "-"
                 else:
                     cells[row.task_id][summary.label] = (
-                        f"{row.passed}/{row.n} pass, {row.secure}/{row.n} secure"
+                        f"{row.passed}/{row.n} pass, {row.secure}/{row.measured} secure"
+                        + (f" ({row.unmeasured} not measured)" if row.unmeasured else "")
                     )
         return cells
 
@@ -505,7 +506,8 @@ def markdown_measured(report: EvalReport) -> list[str]:
     head = report.measured()
     lines = []
     if report.kind == "baxbench":
-        for key in ("baxbench_commit", "prompt", "safety_prompt", "spec", "framework"):
+        keys = ("baxbench_commit", "prompt", "temperature", "safety_prompt", "spec", "framework")
+        for key in keys:
             lines.append(f"- {key.replace('_', ' ')}: `{head.get(key)}`")
         lines.append(f"- apps: {head.get('app_start')}; {head.get('container')}")
         packages = head.get("packages", {})

@@ -144,6 +144,7 @@ def test_the_report_says_what_was_measured(flawed):
     markdown = flawed.markdown
     assert markdown.index("## What was measured") < markdown.index("## Overall")
     assert "| fastapi | 0.115.6 |" in markdown and "leaderboard" in markdown
+    assert "- temperature: `the agent's`" in markdown
     assert "BaxBench commit unknown" in flawed.err
 
 
