@@ -110,7 +110,11 @@ class Container:
         self.host_port = 0
         self._listener: socket.socket | None = None
         self._last_log = ""
-        self._make_root(code_dir, skip)
+        try:
+            self._make_root(code_dir, skip)
+        except OSError:
+            shutil.rmtree(self.control, ignore_errors=True)
+            raise
 
     # -- the filesystem ------------------------------------------------------------------
 
