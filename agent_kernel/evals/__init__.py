@@ -3,8 +3,10 @@
 A suite holds one folder per task: a prompt, hidden functional and security checks the agent
 never sees, and scripted sessions for offline replay. Each task runs in a fresh workspace;
 its hidden checks then run against the app the agent produced. A BaxBench checkout's
-scenarios are tasks too (`baxbench`); runs repeat (`--samples`) and are scored with pass@k
-and intervals (`stats`, `scoring`), in threads or on a Dask cluster (`executors`).
+scenarios are tasks too (`baxbench`: each app started in a `container` of its own for every
+test, BaxBench's Docker calls answered inside it by `docker_standin`); runs repeat
+(`--samples`) and are scored with pass@k and intervals (`stats`, `scoring`), in threads or
+on a Dask cluster (`executors`).
 
 Names load lazily, so registering the `eval` command costs the CLI nothing until it runs.
 

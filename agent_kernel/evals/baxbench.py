@@ -2,19 +2,24 @@
 
 The user's checkout is imported at run time, in a process of its own
 (`baxbench_child`); nothing of BaxBench lives in this repository. Each selected scenario
-becomes a `BaxTask`: the prompt BaxBench gives for Python/FastAPI, a fresh empty workspace
-for the agent, and checks that serve the produced app with uvicorn and run the scenario's
-own functional and security tests against it, a fresh app and database for each test.
+becomes a `BaxTask`: the prompt BaxBench gives for Python/FastAPI (its agent prompt, or its
+one-shot generation prompt with `--prompt oneshot`), a fresh empty workspace, and checks
+that start the produced app as BaxBench does (`python3 app.py` in `/app` of a fresh
+container, `container.Container`) and run the scenario's own functional and security tests
+against it, a fresh container for each test.
 
 Scores follow BaxBench: pass@1 when every functional test passes, secure-pass@1 when in
-addition no security test found a CWE. A test that could not run here (it needs the
-container) is listed as not run, by name, and never counted as passed.
+addition no security test found a CWE. A test that could not complete is listed as not run,
+with its reason, and never counted as passed; a scenario with no security test run is "not
+measured" for security and left out of secure-pass.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
+import os
 import re
 import subprocess
 import sys
@@ -91,6 +96,9 @@ class BaxTask:
     functional: tuple[str, ...] = ()
     security: tuple[str, ...] = ()
     potential_cwes: tuple[str, ...] = ()
+    prompt_style: str = "agent"
+    framework: str = "Python-FastAPI"
+    python: str | None = None  # the interpreter the apps run on (None: the workbench's)
     capability: str = CAPABILITY
     tags: tuple[str, ...] = field(default_factory=lambda: ("baxbench",))
 
@@ -125,6 +133,8 @@ class BaxTask:
                 )
         per_test = max(5.0, timeout / max(1, len(self.functional) + len(self.security)))
         args = ["test", str(self.src), self.id, str(code), "--timeout", f"{per_test:g}"]
+        if self.python:
+            args += ["--python", self.python]
         try:
             payload = _child(args, timeout=timeout + 60)
         except BaxBenchError as exc:
@@ -152,6 +162,9 @@ class BaxTask:
             "functional": list(self.functional),
             "security": list(self.security),
             "potential_cwes": list(self.potential_cwes),
+            "prompt_style": self.prompt_style,
+            "framework": self.framework,
+            "python": self.python,
             "session": path.read_text("utf-8") if path.is_file() else None,
         }
 
@@ -169,7 +182,41 @@ class BaxTask:
             functional=tuple(spec["functional"]),
             security=tuple(spec["security"]),
             potential_cwes=tuple(spec["potential_cwes"]),
+            prompt_style=spec.get("prompt_style", "agent"),
+            framework=spec.get("framework", "Python-FastAPI"),
+            python=spec.get("python"),
         )
+
+
+def match_ids(asked: list[str], known: list[str]) -> list[str]:
+    """The asked scenario ids as the checkout spells them (case does not matter); a
+    BaxBenchError for any that is not there, with the closest names suggested."""
+    from .suite import SuiteError
+    from .suite import match_ids as match
+
+    try:
+        return match(asked, known, "BaxBench scenario(s)", "the checkout")
+    except SuiteError as exc:
+        raise BaxBenchError(str(exc)) from exc
+
+
+def checkout_commit(checkout: Path | str) -> str | None:
+    """The commit the checkout is at; None when it is not a git checkout of its own (a
+    folder inside some other repository is not BaxBench's commit)."""
+    root = source_dir(checkout).parent.resolve()
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != root:
+        return None
+    return lines[1] if len(lines[1]) == 40 else None
 
 
 def load_baxbench(
@@ -180,6 +227,8 @@ def load_baxbench(
     safety: str = "none",
     timeout: float = 120.0,
     skipped: list[str] | None = None,
+    prompt_style: str = "agent",
+    python: str | None = None,
 ) -> list[BaxTask]:
     """The selected scenarios of a checkout (all when `ids` is empty), described by BaxBench.
 
@@ -199,14 +248,9 @@ def load_baxbench(
     from .baxbench_child import scenario_files
 
     known = scenario_files(src)
-    chosen = list(dict.fromkeys(ids)) if ids else list(known)
-    unknown = [sid for sid in chosen if sid not in known]
-    if unknown:
-        raise BaxBenchError(
-            f"unknown BaxBench scenario(s): {', '.join(unknown)}; "
-            f"the checkout has: {', '.join(known) or 'none'}"
-        )
-    payload = _child(["describe", str(src), *chosen, "--safety", safety], timeout=timeout)
+    chosen = match_ids(ids, list(known)) if ids else list(known)
+    describe = ["describe", str(src), *chosen, "--safety", safety, "--prompt", prompt_style]
+    payload = _child(describe, timeout=timeout)
     failed = [item for item in payload["scenarios"] if "error" in item]
     if failed and ids:
         raise BaxBenchError("; ".join(item["error"] for item in failed))
@@ -227,6 +271,9 @@ def load_baxbench(
             functional=tuple(item["functional"]),
             security=tuple(item["security"]),
             potential_cwes=tuple(item["potential_cwes"]),
+            prompt_style=prompt_style,
+            framework=item.get("framework", "Python-FastAPI"),
+            python=python,
         )
         for item in payload["scenarios"]
         if "error" not in item
@@ -251,16 +298,55 @@ def allowed_packages(checkout: Path | str) -> list[tuple[str, str | None]]:
     return packages
 
 
-def package_status(packages: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """Each package: installed here (and which version) or missing."""
-    rows = []
-    for name, pinned in packages:
-        try:
-            version: str | None = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = None
-        rows.append({"package": name, "baxbench": pinned, "installed": version})
-    return rows
+def installed_versions(names: list[str], python: str | None = None) -> dict[str, str | None]:
+    """The installed version of each package, here or in the environment of `python`."""
+    if python is None:
+        found: dict[str, str | None] = {}
+        for name in names:
+            try:
+                found[name] = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                found[name] = None
+        return found
+    code = (
+        "import importlib.metadata as m, json, sys\n"
+        "out = {}\n"
+        "for n in sys.argv[1:]:\n"
+        "    try: out[n] = m.version(n)\n"
+        "    except m.PackageNotFoundError: out[n] = None\n"
+        "print(json.dumps(out))"
+    )
+    done = subprocess.run([python, "-c", code, *names], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BaxBenchError(f"{python} could not list its packages: {done.stderr[-400:]}")
+    return dict(json.loads(done.stdout))
+
+
+def package_status(
+    packages: list[tuple[str, str | None]], python: str | None = None
+) -> list[dict[str, Any]]:
+    """Each package: the version BaxBench pins, the one the apps run on (None: missing)."""
+    versions = installed_versions([name for name, _ in packages], python)
+    return [
+        {"package": name, "baxbench": pinned, "installed": versions.get(name)}
+        for name, pinned in packages
+    ]
+
+
+def differences(rows: list[dict[str, Any]]) -> list[str]:
+    """One sentence per package whose version differs from BaxBench's pin, or is missing."""
+    lines = []
+    for row in rows:
+        pinned, here = row["baxbench"], row["installed"]
+        if here is None:
+            lines.append(f"{row['package']} is missing (BaxBench pins {pinned or 'any'})")
+        elif pinned and _normal(here) != _normal(pinned):
+            lines.append(f"{row['package']} is {here}, BaxBench pins {pinned}")
+    return lines
+
+
+def _normal(version: str) -> str:
+    return version.strip().lower()
 
 
 def install_missing(rows: list[dict[str, Any]]) -> subprocess.CompletedProcess[str] | None:
@@ -270,3 +356,77 @@ def install_missing(rows: list[dict[str, Any]]) -> subprocess.CompletedProcess[s
         return None
     argv = [sys.executable, "-m", "pip", "install", "--quiet", *missing]
     return subprocess.run(argv, capture_output=True, text=True)
+
+
+# -- an environment with BaxBench's pins ---------------------------------------------------
+
+
+def requirements_text(packages: list[tuple[str, str | None]], checkout: Path | str) -> str:
+    """BaxBench's requirements file for FastAPI, as its Dockerfile installs it."""
+    src = source_dir(checkout)
+    text = (src / "env" / "python.py").read_text(encoding="utf-8")
+    match = re.search(r'_FAST_API_REQS_TXT\s*=\s*"""(.*?)"""', text, re.S)
+    assert match is not None  # allowed_packages() has read it already
+    return "\n".join(line.strip() for line in match.group(1).splitlines() if line.strip()) + "\n"
+
+
+def pinned_env_dir(requirements: str, base_python: str | None = None) -> Path:
+    """Where the environment for these pins lives: one per pin set and interpreter."""
+    base = base_python or getattr(sys, "_base_executable", sys.executable)
+    key = hashlib.sha256(f"{requirements}\0{Path(base).resolve()}".encode()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "agent-workbench" / f"baxbench-env-{key}"
+
+
+def env_python(folder: Path) -> Path:
+    return folder / "bin" / "python"
+
+
+def pinned_environment(
+    checkout: Path | str, *, base_python: str | None = None, log: Any = None
+) -> Path:
+    """The interpreter of an environment holding BaxBench's pinned packages.
+
+    Built once (uv when it is on PATH, else venv and pip, from the package index) outside
+    the workbench's own environment, and reused while the pins are the same; a build that
+    fails leaves nothing half-made behind.
+    """
+    import shutil
+
+    requirements = requirements_text(allowed_packages(checkout), checkout)
+    folder = pinned_env_dir(requirements, base_python)
+    python = env_python(folder)
+    if (folder / "baxbench-requirements.txt").is_file() and python.exists():
+        return python
+    base = str(Path(base_python or getattr(sys, "_base_executable", sys.executable)))
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    reqs = partial.parent / f"{folder.name}.requirements.txt"
+    reqs.write_text(requirements, encoding="utf-8")
+    uv = shutil.which("uv")
+    if uv:
+        steps = [
+            [uv, "venv", "--python", base, str(partial)],
+            [uv, "pip", "install", "--python", str(env_python(partial)), "-r", str(reqs)],
+        ]
+    else:
+        steps = [
+            [base, "-m", "venv", str(partial)],
+            [str(env_python(partial)), "-m", "pip", "install", "--quiet", "-r", str(reqs)],
+        ]
+    for argv in steps:
+        if log is not None:
+            log(" ".join(argv))
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise BaxBenchError(
+                f"building the pinned environment failed ({' '.join(argv[:3])}...): "
+                f"{(done.stderr or done.stdout).strip()[-800:]}"
+            )
+    (partial / "baxbench-requirements.txt").write_text(requirements, encoding="utf-8")
+    reqs.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return env_python(folder)

@@ -7,8 +7,11 @@ Docker stand-in in place of `docker`, and the `scenarios` and `env` packages ope
 running their `__init__` (which imports every scenario and its dependencies), so only the
 selected scenarios are imported.
 
-    python -m agent_kernel.evals.baxbench_child describe SRC ID [ID ...]
-    python -m agent_kernel.evals.baxbench_child test SRC ID CODE_DIR [--timeout S]
+    python -m agent_kernel.evals.baxbench_child describe SRC ID [ID ...] [--prompt agent|oneshot]
+    python -m agent_kernel.evals.baxbench_child test SRC ID CODE_DIR [--timeout S] [--python P]
+
+Each test runs against a fresh container of the app (`container.Container`, bubblewrap),
+started as BaxBench starts it; the tests' Docker calls are answered inside it.
 
 Each prints one JSON object on its last stdout line; `{"error": ...}` (exit 3) says what is
 missing when the checkout cannot be used.
@@ -26,7 +29,6 @@ import tempfile
 import threading
 import time
 import types
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ WORKDIR_PHRASE = "your working directory `/app`"
 WORKSPACE_PHRASE = "your working directory (the workspace root)"
 SERVER_CRASH_CWE = "IMPROPER_CHECK_OR_HANDLING_OF_EXCEPTIONAL_CONDITIONS"
 RESOURCE_CWE = "UNCONTROLLED_RESOURCE_CONSUMPTION"
+APP_TAIL = 1200
 
 
 class CheckoutError(RuntimeError):
@@ -120,8 +123,13 @@ def cwe_label(cwe: Any) -> str:
     return str(getattr(cwe, "name", cwe))
 
 
-def describe(src: Path, ids: list[str], safety: str) -> list[dict[str, Any]]:
-    """What the workbench needs of each scenario: its prompt, tests and CWEs."""
+def describe(src: Path, ids: list[str], safety: str, style: str = "agent") -> list[dict[str, Any]]:
+    """What the workbench needs of each scenario: its prompt, tests and CWEs.
+
+    `style` agent: BaxBench's agent prompt (`agent=True`: save the app in `code/`), its
+    `/app` working directory named as the workspace root. oneshot: the generation prompt
+    BaxBench sends for its published numbers (`agent=False`: reply with the code), as is.
+    """
     env = fastapi_env()
     files = scenario_files(src)
     described: list[dict[str, Any]] = []
@@ -134,18 +142,22 @@ def describe(src: Path, ids: list[str], safety: str) -> list[dict[str, Any]]:
         except CheckoutError as exc:
             described.append({"id": sid, "error": str(exc)})
             continue
-        prompt = scenario.build_prompt(env, "openapi", safety, True)
+        prompt = scenario.build_prompt(env, "openapi", safety, style == "agent")
+        if style == "agent":
+            prompt = prompt.replace(WORKDIR_PHRASE, WORKSPACE_PHRASE)
         described.append(
             {
                 "id": sid,
                 "title": scenario.short_app_description,
-                "prompt": prompt.replace(WORKDIR_PHRASE, WORKSPACE_PHRASE).strip(),
+                "prompt": prompt.strip() if style == "agent" else prompt,
                 "potential_cwes": sorted(cwe_label(c) for c in scenario.potential_cwes),
                 "functional": [test.__name__ for test in scenario.functional_tests],
                 "security": [test.__name__ for test in scenario.security_tests],
                 "needs_db": scenario.needs_db,
                 "needs_secret": scenario.needs_secret,
                 "code_filename": env.code_filename,
+                "framework": f"{env.language}-{env.framework}",
+                "entrypoint": env.entrypoint_cmd,
                 "allowed_packages": env.allowed_packages,
             }
         )
@@ -157,6 +169,17 @@ def _last_lines(text: str, count: int = 3) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     head = lines[0] if lines else ""
     return head if len(lines) <= 1 else f"{head} ... {' | '.join(lines[-count:])}"
+
+
+def app_output(log: str, limit: int = APP_TAIL) -> str:
+    """The app's own output worth showing: its last traceback, else its last lines."""
+    at = log.rfind("Traceback (most recent call last)")
+    text = log[at:] if at >= 0 else "\n".join(log.strip().splitlines()[-6:])
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = "Traceback (most recent call last): " if at >= 0 else ""
+    return f"{head}...{text[-limit:]}"
 
 
 def _call(test: Any, app: Any, timeout: float) -> tuple[Any, BaseException | None, bool]:
@@ -175,9 +198,16 @@ def _call(test: Any, app: Any, timeout: float) -> tuple[Any, BaseException | Non
 
 
 def run_one(
-    kind: str, test: Any, code_dir: Path, env: Any, app_instance: Any, cwe: Any, timeout: float
+    kind: str,
+    test: Any,
+    code_dir: Path,
+    env: Any,
+    app_instance: Any,
+    cwe: Any,
+    timeout: float,
+    python: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One test on a fresh app with a fresh database, scored as BaxBench scores it."""
+    """One test on a fresh container (fresh app, fresh database), scored as BaxBench does."""
     name = test.__name__
     case: dict[str, Any] = {"kind": kind, "name": name, "passed": False, "ran": True}
     case.update(message="", cwes=[])
@@ -185,44 +215,38 @@ def run_one(
     with tempfile.TemporaryDirectory(prefix=f"baxbench-{name}-") as tmp:
         run_dir = Path(tmp)
         try:
-            with served_app(code_dir, run_dir) as served:
-                instance = docker_standin.Instance(
-                    id=f"workbench-{uuid.uuid4().hex[:12]}",
-                    app_dir=served.folder,
-                    private_root=run_dir / "container-root",
-                    process=served.process,
-                    workdir=env.workdir,
-                    entrypoint=env.entrypoint_cmd,
-                )
-                docker_standin.register(instance)
-                app = app_instance(
-                    port=served.port,
-                    log_file_path=run_dir / f"{name}.log",
-                    container_id=instance.id,
-                    env=env,
-                )
-                value, error, hung = _call(test, app, timeout)
-                time.sleep(0.05)  # a crash caused by the last request shows by now
-                crashed = served.process.poll() is not None
-                unfaithful = instance.still_unfaithful()
-                docker_standin.unregister(instance.id)
-                log = (
-                    (run_dir / f"{name}.log").read_text(errors="replace")[-600:]
-                    if (run_dir / f"{name}.log").exists()
-                    else ""
-                )
+            with served_app(
+                code_dir,
+                run_dir,
+                python=python,
+                workdir=env.workdir,
+                entrypoint=env.entrypoint_cmd,
+                port=getattr(env, "port", 5000),
+            ) as served:
+                container = served.container
+                docker_standin.register(container)
+                try:
+                    ran_before = container.running()
+                    app = app_instance(
+                        port=served.port,
+                        log_file_path=run_dir / f"{name}.log",
+                        container_id=container.id,
+                        env=env,
+                    )
+                    value, error, hung = _call(test, app, timeout)
+                    time.sleep(0.05)  # a crash caused by the last request shows by now
+                    crashed = ran_before and not container.running()
+                    app_log = served.log_tail(20_000)
+                finally:
+                    docker_standin.unregister(container.id)
+                log_path = run_dir / f"{name}.log"
+                log = log_path.read_text(errors="replace")[-600:] if log_path.exists() else ""
         except AppStartError as exc:
-            case["message"] = f"the app did not start: {_last_lines(str(exc))}"
+            case["message"] = f"the app did not start: {app_output(str(exc))}"
             if kind == "security":
                 case["ran"] = False
             return [case]
     found = sorted(cwe_label(c) for c in value) if isinstance(value, set) else []
-    if unfaithful:
-        case["ran"] = False
-        case["message"] = "not run: it needs the container (" + "; ".join(unfaithful) + ")"
-        if found:
-            case["message"] += f"; it reported {', '.join(found)}"
-        return [case]
     if hung:
         problem = f"timed out after {timeout:g}s"
     elif error is not None:
@@ -231,7 +255,10 @@ def run_one(
         problem = ""
     if kind == "functional":
         case["passed"] = value is True and not problem
-        case["message"] = problem or ("" if case["passed"] else f"returned {value!r}; {log}"[:600])
+        if not case["passed"]:
+            case["message"] = problem or f"returned {value!r}; {log}"[:600]
+            if app_log.strip():
+                case["message"] += f"\napp output: {app_output(app_log)}"
     elif problem or value is None:
         case["ran"] = False
         case["message"] = problem or "the test could not complete (it returned None)"
@@ -249,14 +276,22 @@ def run_one(
                 "name": f"server still running after {name}",
                 "passed": False,
                 "ran": True,
-                "message": f"the server process crashed during {name}",
+                "message": f"the server process crashed during {name}: {app_output(app_log)}",
                 "cwes": [crash],
             }
         )
     return [case, *extra]
 
 
-def run_tests(src: Path, scenario_id: str, code_dir: Path, timeout: float) -> dict[str, Any]:
+def run_tests(
+    src: Path, scenario_id: str, code_dir: Path, timeout: float, python: str | None = None
+) -> dict[str, Any]:
+    from ..sandbox.bwrap import SandboxUnavailable, find_bwrap
+
+    try:
+        find_bwrap()
+    except SandboxUnavailable as exc:
+        raise CheckoutError(f"BaxBench's tests run each app in a container: {exc}") from exc
     scenario = load_scenarios(src, [scenario_id])[scenario_id]
     env = fastapi_env()
     app_instance = _import("scenarios.base").AppInstance
@@ -269,7 +304,7 @@ def run_tests(src: Path, scenario_id: str, code_dir: Path, timeout: float) -> di
     for kind, test in tests:
         # BaxBench's tests log and print as they go; that stays out of our JSON line.
         with contextlib.redirect_stdout(io.StringIO()):
-            cases.extend(run_one(kind, test, code_dir, env, app_instance, cwe, timeout))
+            cases.extend(run_one(kind, test, code_dir, env, app_instance, cwe, timeout, python))
     return {"cases": cases, "duration": time.monotonic() - started}
 
 
@@ -280,18 +315,22 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("src", type=Path)
     d.add_argument("ids", nargs="+")
     d.add_argument("--safety", default="none", choices=("none", "generic", "specific"))
+    d.add_argument("--prompt", default="agent", choices=("agent", "oneshot"))
     t = sub.add_parser("test")
     t.add_argument("src", type=Path)
     t.add_argument("id")
     t.add_argument("code_dir", type=Path)
     t.add_argument("--timeout", type=float, default=60.0)
+    t.add_argument("--python", default=None, help="the interpreter the apps run on")
     args = parser.parse_args(argv)
     try:
         prepare(args.src.resolve())
         if args.command == "describe":
-            payload: Any = {"scenarios": describe(args.src, args.ids, args.safety)}
+            payload: Any = {"scenarios": describe(args.src, args.ids, args.safety, args.prompt)}
         else:
-            payload = run_tests(args.src, args.id, args.code_dir.resolve(), args.timeout)
+            payload = run_tests(
+                args.src, args.id, args.code_dir.resolve(), args.timeout, args.python
+            )
     except CheckoutError as exc:
         print(json.dumps({"error": str(exc)}))
         return 3

@@ -7,6 +7,8 @@ status 0 when the harness ran (whatever the scores), 2 on bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -123,10 +125,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="BaxBench's security reminder in the prompt (default none)",
     )
     bax.add_argument(
+        "--prompt",
+        choices=("agent", "oneshot"),
+        default="agent",
+        help="agent: BaxBench's agent prompt, the workbench's tool-using run (default); "
+        "oneshot: BaxBench's generation prompt sent once, the code cut from the reply as "
+        "BaxBench does (the leaderboard's setting)",
+    )
+    bax.add_argument(
         "--packages",
-        choices=("check", "install"),
-        help="list BaxBench's allowed FastAPI packages as installed or missing (check), "
-        "or install the missing ones (install), then go on",
+        choices=("check", "install", "pinned"),
+        help="check: warn on every package that differs from BaxBench's pins; install: "
+        "pip-install the missing ones here; pinned: run the apps on an environment with "
+        "BaxBench's pinned versions (built once, reused)",
     )
     return parser
 
@@ -147,8 +158,11 @@ class UsageError(ValueError):
     """Arguments that cannot make an evaluation."""
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, as_json: bool = False) -> int:
+    """A usage error: on stderr, and with --json also as a JSON object on stdout."""
     print(f"workbench eval: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": message, "exit_code": EXIT_USAGE}), flush=True)
     return EXIT_USAGE
 
 
@@ -179,7 +193,9 @@ def build_variants(models: list[str], agents: list[Path]) -> list[Any]:
     return variants
 
 
-def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[str, Any], str]:
+def _check_usage(
+    args: argparse.Namespace, meta: dict[str, Any] | None = None
+) -> tuple[list[Any], list[Any], dict[str, Any], str]:
     from ..agent.definition import AgentDefinitionError, load_agent
     from ..api.client import ModeError, choose_mode
     from ..settings import get_settings
@@ -199,10 +215,10 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     ids = [item.strip() for item in (args.tasks or "").split(",") if item.strip()]
-    if args.baxbench is None and (args.sessions or args.packages):
-        raise UsageError("--sessions and --packages go with --baxbench DIR")
+    if args.baxbench is None and (args.sessions or args.packages or args.prompt != "agent"):
+        raise UsageError("--sessions, --packages and --prompt go with --baxbench DIR")
     if args.baxbench is not None:
-        tasks = _baxbench_tasks(args, ids)
+        tasks = _baxbench_tasks(args, ids, meta if meta is not None else {})
     else:
         try:
             tasks = load_suite(args.suite, ids or None)
@@ -242,30 +258,43 @@ def _check_usage(args: argparse.Namespace) -> tuple[list[Any], list[Any], dict[s
     return tasks, variants, agents, mode
 
 
-def _baxbench_tasks(args: argparse.Namespace, ids: list[str]) -> list[Any]:
+def _baxbench_tasks(args: argparse.Namespace, ids: list[str], meta: dict[str, Any]) -> list[Any]:
+    """The scenarios, and in `meta` what the run measures (for the report's head)."""
     from .baxbench import (
         BaxBenchError,
         allowed_packages,
+        checkout_commit,
+        differences,
         install_missing,
         load_baxbench,
         package_status,
+        pinned_environment,
     )
 
+    def say(line: str) -> None:
+        print(f"workbench eval: {line}", file=sys.stderr, flush=True)
+
     try:
-        if args.packages:
-            rows = package_status(allowed_packages(args.baxbench))
-            if args.packages == "install":
-                done = install_missing(rows)
-                if done is not None and done.returncode != 0:
-                    raise UsageError(f"pip could not install them: {done.stderr.strip()[-800:]}")
-                rows = package_status(allowed_packages(args.baxbench))
+        pins = allowed_packages(args.baxbench)
+        python = None
+        if args.packages == "pinned":
+            say("the pinned environment (BaxBench's package versions): building once or reusing")
+            python = str(pinned_environment(args.baxbench, log=lambda line: say(f"  {line}")))
+        if args.packages == "install":
+            done = install_missing(package_status(pins))
+            if done is not None and done.returncode != 0:
+                raise UsageError(f"pip could not install them: {done.stderr.strip()[-800:]}")
+        rows = package_status(pins, python)
+        different = differences(rows)
+        if args.packages == "check":
             for row in rows:
-                state = row["installed"] or "MISSING"
-                print(
-                    f"workbench eval: BaxBench package {row['package']} "
-                    f"(BaxBench pins {row['baxbench'] or 'any'}): {state}",
-                    file=sys.stderr,
+                say(
+                    f"BaxBench package {row['package']} (BaxBench pins "
+                    f"{row['baxbench'] or 'any'}): {row['installed'] or 'MISSING'}"
                 )
+        if args.packages in ("check", "pinned"):
+            for line in different:
+                say(f"warning: {line}")
         skipped: list[str] = []
         tasks = load_baxbench(
             args.baxbench,
@@ -273,12 +302,57 @@ def _baxbench_tasks(args: argparse.Namespace, ids: list[str]) -> list[Any]:
             sessions_dir=args.sessions,
             safety=args.safety_prompt,
             skipped=skipped,
+            prompt_style=args.prompt,
+            python=python,
         )
         for reason in skipped:
-            print(f"workbench eval: BaxBench scenario left out: {reason}", file=sys.stderr)
+            say(f"BaxBench scenario left out: {reason}")
+        meta.update(
+            measured_meta(args, tasks, rows, different, python, checkout_commit(args.baxbench))
+        )
         return tasks
     except BaxBenchError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def measured_meta(
+    args: argparse.Namespace,
+    tasks: list[Any],
+    rows: list[dict[str, Any]],
+    different: list[str],
+    python: str | None,
+    commit: str | None,
+) -> dict[str, Any]:
+    """What a BaxBench run measures: the head of its JSON and Markdown reports."""
+    import platform
+    import subprocess
+
+    if python:
+        done = subprocess.run([python, "--version"], capture_output=True, text=True)
+        version = (done.stdout or done.stderr).strip().removeprefix("Python ")
+    else:
+        version = platform.python_version()
+    return {
+        "benchmark": "BaxBench",
+        "baxbench_commit": commit or "unknown (not a git checkout)",
+        "prompt": args.prompt,
+        "temperature": "the model's default (BaxBench: 0.2)"
+        if args.prompt == "oneshot"
+        else "the agent's",
+        "safety_prompt": args.safety_prompt,
+        "spec": "openapi",
+        "framework": ", ".join(sorted({t.framework for t in tasks})) or "Python-FastAPI",
+        "app_start": "python3 app.py in /app, APP_SECRET set, port 5000, one container a test",
+        "container": "bubblewrap sandbox (own root, /tmp, PID and network namespaces)",
+        "packages": {
+            "environment": "pinned (BaxBench's versions)" if python else "the workbench's own",
+            "python": version,
+            "baxbench_python": "3.12",
+            "versions": rows,
+            "differences": different,
+        },
+        "scenarios": [t.id for t in tasks],
+    }
 
 
 def _resumed(path: Path | None) -> list[Any]:
@@ -303,11 +377,12 @@ def run(args: argparse.Namespace) -> int:
     from .scoring import summarise
     from .suite import DEFAULT_SESSION, default_suite_dir
 
+    meta: dict[str, Any] = {}
     try:
-        tasks, variants, agents, mode = _check_usage(args)
+        tasks, variants, agents, mode = _check_usage(args, meta)
         done_before = _resumed(args.resume)
     except UsageError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), args.json)
     config = EvalConfig(
         mode=mode,
         session=args.session or DEFAULT_SESSION,
@@ -360,7 +435,7 @@ def run(args: argparse.Namespace) -> int:
             done=done_before,
         )
     except (OSError, RuntimeError) as exc:
-        return _fail(f"the {args.executor} executor failed: {exc}")
+        return _fail(f"the {args.executor} executor failed: {exc}", args.json)
     suite_name = str(args.baxbench) if args.baxbench else str(args.suite or default_suite_dir())
     report = EvalReport(
         suite=suite_name,
@@ -375,6 +450,7 @@ def run(args: argparse.Namespace) -> int:
         samples=args.samples,
         executor=args.executor,
         kind="baxbench" if args.baxbench else "suite",
+        meta=meta,
     )
     out = sys.stderr if args.json else sys.stdout
     print(render_terminal(report), file=out, flush=True)
@@ -403,8 +479,17 @@ def main(argv: list[str] | None = None) -> int:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )
+    argv = sys.argv[1:] if argv is None else list(argv)
+    errors = io.StringIO()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stderr(errors):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
+        text = errors.getvalue()
+        sys.stderr.write(text)
+        if exc.code and "--json" in argv:
+            message = text.strip().splitlines()[-1] if text.strip() else "bad usage"
+            print(json.dumps({"error": message, "exit_code": EXIT_USAGE}), flush=True)
         return EXIT_OK if not exc.code else EXIT_USAGE
+    sys.stderr.write(errors.getvalue())
     return run(args)

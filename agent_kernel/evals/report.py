@@ -10,8 +10,17 @@ from typing import Any
 from .chart import write_bar_chart
 from .runner import TaskResult
 from .scoring import Comparison, VariantSummary, compare, tallies
+from .stats import FEW_TASKS, INTERVAL_METHOD
 
 MAX_FAILURES_SHOWN = 3
+LEADERBOARD_NOTE = (
+    "Reading these against the BaxBench leaderboard: its pass@1 and sec_pass@1 come from "
+    "one-shot generation (prompt oneshot), OpenAPI specs, no safety prompt, temperature "
+    "0.2, each app in Docker on BaxBench's pinned packages, over all its scenarios; a run "
+    "that differs in any of these (the agent prompt, a safety prompt, other package "
+    "versions, a subset of scenarios, scripted answers) measures something else and sits "
+    "beside the leaderboard only as that."
+)
 
 
 @dataclass
@@ -29,6 +38,43 @@ class EvalReport:
     samples: int = 1
     executor: str = "local"
     kind: str = "suite"  # suite (evals/) or baxbench
+    meta: dict[str, Any] = field(default_factory=dict)  # what a BaxBench run measures
+
+    def measured(self) -> dict[str, Any]:
+        """What was measured: the settings, the models, the date, the samples, the caveats."""
+        scored = [r for r in self.results if r.status != "skipped"]
+        sources = sorted({r.source for r in scored if r.source})
+        models = sorted({r.model for r in scored if r.model})
+        variant_models = [s.model for s in self.summaries if s.model]
+        head: dict[str, Any] = dict(self.meta)
+        head.update(
+            models=models or variant_models or ["default"],
+            date=self.date,
+            samples=self.samples,
+            mode=self.mode,
+            answers=", ".join(sources) or "none",
+            tasks=len({r.task_id for r in scored}),
+            interval_method=INTERVAL_METHOD,
+            skipped=[f"{r.task_id}: {r.error}" for r in self.results if r.status == "skipped"],
+        )
+        warnings = []
+        if head["tasks"] < FEW_TASKS:
+            warnings.append(
+                f"the intervals rest on {head['tasks']} task(s), fewer than {FEW_TASKS}: "
+                "read them as rough"
+            )
+        unmeasured = sum(s.secure_unmeasured for s in self.summaries)
+        if unmeasured:
+            warnings.append(
+                f"{unmeasured} run(s) passed with no security test run: security not "
+                "measured, left out of secure-pass"
+            )
+        if "scripted" in sources:
+            warnings.append("scripted answers: the scores test the harness, not a model")
+        head["warnings"] = warnings
+        if self.kind == "baxbench":
+            head["reading"] = LEADERBOARD_NOTE
+        return head
 
     def comparisons(self) -> list[Comparison]:
         """The first variant against each other one, on pass and on secure pass."""
@@ -51,7 +97,8 @@ class EvalReport:
                     cells[row.task_id][summary.label] = result.outcome if result else "-"
                 else:
                     cells[row.task_id][summary.label] = (
-                        f"{row.passed}/{row.n} pass, {row.secure}/{row.n} secure"
+                        f"{row.passed}/{row.n} pass, {row.secure}/{row.measured} secure"
+                        + (f" ({row.unmeasured} not measured)" if row.unmeasured else "")
                     )
         return cells
 
@@ -75,6 +122,7 @@ class EvalReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "measured": self.measured(),
             "suite": self.suite,
             "mode": self.mode,
             "session": self.session,
@@ -110,6 +158,11 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _cost(value: float, scripted: bool) -> str:
+    """A cost, or "-" for scripted answers (written, not bought: they cost nothing)."""
+    return "-" if scripted else f"${value:.4f}"
 
 
 def _counts(result: TaskResult, kind: str) -> str:
@@ -169,7 +222,7 @@ def task_rows(report: EvalReport, variant: str) -> list[list[str]]:
                 str(r.turns),
                 _tokens(r.usage_total),
                 _tokens(r.usage.cache_read_tokens),
-                f"${r.cost_usd:.4f}",
+                _cost(r.cost_usd, r.source == "scripted"),
                 f"{r.wall_s:.1f}s",
                 str(r.diff_lines),
             ]
@@ -205,17 +258,29 @@ SUMMARY_HEADERS = [
 ]
 
 
+def _all_scripted(report: EvalReport, variant: str) -> bool:
+    runs = [r for r in report.results if r.variant == variant and r.status != "skipped"]
+    return bool(runs) and all(r.source == "scripted" for r in runs)
+
+
+def _secure_cell(s: VariantSummary) -> str:
+    cell = f"{s.secure}/{s.secure_scored} {_pct(s.secure_pass_at_1)}"
+    if s.secure_unmeasured:
+        cell += f" ({s.secure_unmeasured} not measured)"
+    return cell
+
+
 def summary_rows(report: EvalReport) -> list[list[str]]:
     return [
         [
             s.label,
             f"{s.passed}/{s.scored} {_pct(s.pass_at_1)}",
-            f"{s.secure}/{s.scored} {_pct(s.secure_pass_at_1)}",
+            _secure_cell(s),
             str(s.errors + s.timeouts),
             str(s.turns),
             _tokens(s.total_tokens),
             _tokens(s.cache_read_tokens),
-            f"${s.cost_usd:.4f}",
+            _cost(s.cost_usd, _all_scripted(report, s.label)),
             f"{s.wall_s:.1f}s",
             str(s.diff_lines),
         ]
@@ -243,10 +308,7 @@ def render_terminal(report: EvalReport) -> str:
     parts.append(heading)
     parts.append(_table(SUMMARY_HEADERS, summary_rows(report), set(range(1, 10))))
     if report.samples > 1:
-        parts += [
-            "",
-            "== pass@k, 95% intervals (k=1 Wilson; k>1 bootstrap)",
-        ]
+        parts += ["", f"== pass@k ({INTERVAL_METHOD})"]
         parts.append(_table(*pass_at_k_table(report)))
     comparisons = report.comparisons()
     if comparisons:
@@ -256,6 +318,7 @@ def render_terminal(report: EvalReport) -> str:
     if cwes:
         parts += ["", "== CWEs found (runs)"]
         parts.append(_table(["CWE", *(s.label for s in report.summaries), "tasks"], cwes))
+    parts.extend(measured_lines(report))
     parts.append(
         f"suite {report.suite} · mode {report.mode} · session {report.session} · "
         f"{report.jobs} job(s) · {report.wall_s:.1f}s"
@@ -263,6 +326,36 @@ def render_terminal(report: EvalReport) -> str:
     if report.mode == "replay":
         parts.append(REPLAY_NOTE)
     return "\n".join(parts)
+
+
+def measured_lines(report: EvalReport) -> list[str]:
+    """What was measured, a line each (BaxBench settings first), then the warnings."""
+    head = report.measured()
+    lines = []
+    if report.kind == "baxbench":
+        packages = head.get("packages", {})
+        lines += [
+            f"BaxBench commit {head.get('baxbench_commit')} · prompt {head.get('prompt')} · "
+            f"safety prompt {head.get('safety_prompt')} · {head.get('framework')} · "
+            f"spec {head.get('spec')}",
+            f"apps: {head.get('app_start')}; {head.get('container')}",
+            f"packages: {packages.get('environment')}, Python {packages.get('python')} "
+            f"(BaxBench: {packages.get('baxbench_python')}); "
+            + (
+                f"{len(packages.get('differences', []))} differ from BaxBench's pins"
+                if packages.get("differences")
+                else "all as BaxBench pins them"
+            ),
+        ]
+    lines.append(
+        f"models {', '.join(head['models'])} · answers {head['answers']} · {head['date']} · "
+        f"{head['samples']} sample(s) · {head['tasks']} task(s)"
+    )
+    lines += [f"skipped (never scored): {item}" for item in head["skipped"]]
+    lines += [f"warning: {item}" for item in head["warnings"]]
+    if head.get("reading"):
+        lines.append(head["reading"])
+    return lines
 
 
 def _interval(i: Any) -> str:
@@ -278,7 +371,10 @@ def pass_at_k_table(report: EvalReport) -> tuple[list[str], list[list[str]]]:
         row = [s.label]
         row += [_interval(s.pass_at_k[k]) if k in s.pass_at_k else "-" for k in ks]
         row += [_interval(s.secure_pass_at_k[k]) if k in s.secure_pass_at_k else "-" for k in ks]
-        row += [f"${s.per_sample_cost_usd:.4f}", _tokens(round(s.per_sample_tokens))]
+        row += [
+            _cost(s.per_sample_cost_usd, _all_scripted(report, s.label)),
+            _tokens(round(s.per_sample_tokens)),
+        ]
         rows.append(row)
     return headers, rows
 
@@ -351,17 +447,16 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
     ]
     if report.mode == "replay":
         lines += [REPLAY_NOTE, ""]
+    lines += ["## What was measured", ""]
+    lines += markdown_measured(report)
     if chart_name:
         lines += [f"![pass@1 and secure-pass@1]({chart_name})", ""]
     lines += ["## Comparison" if len(report.summaries) > 1 else "## Overall", ""]
     lines += [_md_table(SUMMARY_HEADERS, summary_rows(report)), ""]
     if report.samples > 1:
-        lines += [
-            "## pass@k, 95% intervals (k=1 Wilson; k>1 bootstrap)",
-            "",
-        ]
+        lines += [f"## pass@k ({INTERVAL_METHOD})", ""]
         lines += [_md_table(*pass_at_k_table(report)), ""]
-    lines += ["## Per capability (95% Wilson interval over runs)", ""]
+    lines += [f"## Per capability ({INTERVAL_METHOD}, k=1)", ""]
     if chart_name:
         lines += [f"![per capability]({Path(chart_name).stem}-capabilities.png)", ""]
     lines += [
@@ -387,10 +482,13 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
         lines += [_md_table(["CWE", *labels, "tasks"], cwes), ""]
     else:
         lines += ["No security check found a CWE.", ""]
-    not_run = [(r, name) for r in report.results for name in r.not_run]
+    not_run = [(r, name, why) for r in report.results for name, why in r.not_run_reasons]
     if not_run:
-        lines += ["Checks not run here (never counted as passed):", ""]
-        lines += [f"- `{r.task_id}` ({r.variant} #{r.sample}): {name}" for r, name in not_run]
+        lines += ["Checks not run here (never counted as passed), and why:", ""]
+        lines += [
+            f"- `{r.task_id}` ({r.variant} #{r.sample}): {name}: {why or 'no reason given'}"
+            for r, name, why in not_run
+        ]
         lines.append("")
     for summary in report.summaries:
         lines += [f"## Tasks: {summary.label}", ""]
@@ -402,6 +500,40 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
                 lines.append(f"- `{r.task_id}` ({r.outcome}): {problem(r)}")
             lines.append("")
     return "\n".join(lines)
+
+
+def markdown_measured(report: EvalReport) -> list[str]:
+    head = report.measured()
+    lines = []
+    if report.kind == "baxbench":
+        keys = ("baxbench_commit", "prompt", "temperature", "safety_prompt", "spec", "framework")
+        for key in keys:
+            lines.append(f"- {key.replace('_', ' ')}: `{head.get(key)}`")
+        lines.append(f"- apps: {head.get('app_start')}; {head.get('container')}")
+        packages = head.get("packages", {})
+        lines.append(
+            f"- packages: {packages.get('environment')}, Python {packages.get('python')} "
+            f"(BaxBench: {packages.get('baxbench_python')})"
+        )
+    lines.append(f"- models: {', '.join(head['models'])} (answers: {head['answers']})")
+    lines.append(f"- date: {head['date']}; samples: {head['samples']}; tasks: {head['tasks']}")
+    lines.append(f"- intervals: {head['interval_method']}")
+    lines += [f"- skipped, never scored: {item}" for item in head["skipped"]]
+    lines += [f"- **warning**: {item}" for item in head["warnings"]]
+    lines.append("")
+    if head.get("reading"):
+        lines += [head["reading"], ""]
+    rows = head.get("packages", {}).get("versions") if report.kind == "baxbench" else None
+    if rows:
+        lines += ["Packages the apps ran on, beside BaxBench's pins:", ""]
+        lines += [
+            _md_table(
+                ["package", "BaxBench pins", "the apps ran on"],
+                [[r["package"], r["baxbench"] or "any", r["installed"] or "missing"] for r in rows],
+            ),
+            "",
+        ]
+    return lines
 
 
 def write_report(report: EvalReport, path: Path | str) -> tuple[Path, Path]:

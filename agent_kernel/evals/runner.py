@@ -97,15 +97,40 @@ class TaskResult:
         return [f"{case.kind}: {case.name}" for case in self.checks if not case.ran]
 
     @property
+    def not_run_reasons(self) -> list[tuple[str, str]]:
+        """(check, why it could not run) for every check not run."""
+        return [(f"{c.kind}: {c.name}", c.message) for c in self.checks if not c.ran]
+
+    @property
+    def security_measured(self) -> bool:
+        """Whether any security check ran: with none, the run says nothing about security.
+
+        A task with no security checks at all is measured (nothing to find) unless it is a
+        BaxBench scenario, where every scenario has security tests and none ran means the
+        container or the app kept them from running.
+        """
+        security = [c for c in self.checks if c.kind == "security"]
+        if not security:
+            return self.capability != "baxbench"
+        return any(c.ran for c in security)
+
+    @property
+    def secure_unmeasured(self) -> bool:
+        """Passed functionally, but no security check ran: left out of secure-pass."""
+        return self.status == "done" and self.passed and not self.security_measured
+
+    @property
     def cwes(self) -> list[str]:
         """CWEs the security checks found (BaxBench scenarios), sorted, once each."""
         return sorted({cwe for case in self.checks for cwe in case.cwes})
 
     @property
     def outcome(self) -> str:
-        """One word for tables: secure, insecure, fail, error, timeout or skipped."""
+        """One word for tables: secure, insecure, unmeasured, fail, error, timeout or skipped."""
         if self.status != "done":
             return self.status
+        if self.secure_unmeasured:
+            return "unmeasured"
         if self.secure:
             return "secure"
         return "insecure" if self.passed else "fail"
@@ -127,6 +152,7 @@ class TaskResult:
             "security": self.counts("security"),
             "failures": self.failures,
             "not_run": self.not_run,
+            "security_measured": self.security_measured,
             "cwes": self.cwes,
             "checks": [case.to_dict() for case in self.checks],
             "check_output": self.check_output,
@@ -248,22 +274,39 @@ def run_task(
             raise ModeError(f"replay needs a cassette; {session} does not exist")
         baseline = getattr(task, "workspace_baseline", None)
         Workspace.create(tmp / "workspace", baseline=baseline(tmp) if baseline else None)
-        wb = Workbench(
-            workspace=tmp / "workspace",
-            history=config.history_dir or tmp / "history",
-            mode=config.mode or "auto",
-            cassette=cassette,
-            agent=agent if agent is not None else variant.agent_path,
-            model=variant.model,
-            budget=Budget(max_turns=config.max_turns, max_cost_usd=config.max_cost_usd),
-            display=False,
-            test_timeout=config.test_timeout,
-            command="workbench eval",
-        )
-        stop_event = wb.stop_event
+        if getattr(task, "prompt_style", "agent") == "oneshot":
+            from .oneshot import generate
 
-        def call() -> Any:
-            return wb.run(task.prompt, observers=[])
+            stop_event = threading.Event()
+            workspace_root = tmp / "workspace"
+
+            def call() -> Any:
+                return generate(
+                    task.prompt,
+                    workspace_root,
+                    mode=config.mode or "auto",
+                    cassette=cassette,
+                    model=variant.model,
+                )
+
+        else:
+            wb = Workbench(
+                workspace=tmp / "workspace",
+                history=config.history_dir or tmp / "history",
+                mode=config.mode or "auto",
+                cassette=cassette,
+                agent=agent if agent is not None else variant.agent_path,
+                model=variant.model,
+                budget=Budget(max_turns=config.max_turns, max_cost_usd=config.max_cost_usd),
+                display=False,
+                test_timeout=config.test_timeout,
+                command="workbench eval",
+            )
+            stop_event = wb.stop_event
+            workspace_root = wb.workspace.root
+
+            def call() -> Any:
+                return wb.run(task.prompt, observers=[])
 
         agent_started = time.monotonic()
         run, error, state = _call_with_timeout(
@@ -282,21 +325,23 @@ def run_task(
         _record_run(result, run)
         checker = getattr(task, "run_checks", None)
         if checker is not None:
-            checks = checker(wb.workspace.root, timeout=config.check_timeout)
+            checks = checker(workspace_root, timeout=config.check_timeout)
         else:
             checks = run_hidden_checks(
-                task, wb.workspace.root, timeout=config.check_timeout, pytest=wb.pytest
+                task, workspace_root, timeout=config.check_timeout, pytest=wb.pytest
             )
         result.checks, result.checks_s = checks.cases, checks.duration
         result.check_output = checks.output
         result.passed = checks.functional_passed
         result.secure = result.passed and checks.security_passed
+        if result.secure_unmeasured:
+            result.secure = False
         if checks.timed_out:
             result.status, result.error = "timeout", checks.error
         elif checks.error:
             result.status, result.error = "error", checks.error
     except Exception as exc:
-        _record_failure(result, exc, config)
+        _record_failure(result, exc, config, always_skip=task.capability == "baxbench")
     finally:
         result.wall_s = time.monotonic() - started
         if config.keep_workspaces or still_running:
@@ -310,14 +355,24 @@ def _record_run(result: TaskResult, run: Any) -> None:
     result.run_status, result.run_reason = run.status, run.reason
     result.source, result.model = run.source, run.model
     result.turns, result.usage, result.cost_usd = run.turns, run.usage, run.cost_usd
+    if run.source == "scripted":
+        result.cost_usd = 0.0  # a scripted session was written, not bought: it costs nothing
     result.diff_lines = diff_size(run.diff)
     result.files_changed = list(run.files_changed)
 
 
-def _record_failure(result: TaskResult, exc: Exception, config: EvalConfig) -> None:
+def _record_failure(
+    result: TaskResult, exc: Exception, config: EvalConfig, *, always_skip: bool = False
+) -> None:
+    """An error, or a skip when the run had no session to replay (BaxBench: always a skip,
+    since a scenario's session is its file in --sessions, not a named session)."""
     from ..api.client import ModeError
 
     result.passed = result.secure = False
+    if isinstance(exc, ModeError) and result.session is None and always_skip:
+        result.status = "skipped"
+        result.error = f"no scripted session: {str(exc).split('; ', 1)[-1]}"
+        return
     if isinstance(exc, ModeError) and result.session is None and config.session_explicit:
         result.status = "skipped"
         result.error = f"no scripted session {config.session!r} for this task"

@@ -2,9 +2,13 @@
 
 pass@1 is the share of runs whose functional checks all pass; secure-pass@1 the share whose
 functional *and* security checks all pass. With N samples a task, pass@k (k = 1..N) is
-Chen et al.'s unbiased estimate per task, averaged over tasks, with a 95% bootstrap
-interval over tasks. A run that crashed or timed out counts as a failure; a skipped one (no
-session to replay) is left out.
+Chen et al.'s unbiased estimate per task, averaged over tasks, with a 95% interval by one
+method for every k (`stats.pass_at_k_interval`). A run that crashed or timed out counts as
+a failure; a skipped one (no session to replay) is left out.
+
+A run that passed functionally but had no security check run (the app or the container kept
+them from running) says nothing about security: its secure result is "not measured", and
+it is left out of secure-pass (the count is shown beside the figure), never counted secure.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ from .runner import TaskResult, Variant
 from .stats import (
     Interval,
     bootstrap_mean,
-    nested_bootstrap_pass_at_k,
     newcombe_difference,
+    pass_at_k_interval,
     significance,
-    wilson,
 )
 
 
@@ -33,6 +36,12 @@ class TaskTally:
     n: int
     passed: int
     secure: int
+    unmeasured: int = 0
+
+    @property
+    def measured(self) -> int:
+        """The runs that count in secure-pass (those whose security was measured)."""
+        return self.n - self.unmeasured
 
 
 @dataclass
@@ -61,6 +70,12 @@ class VariantSummary:
     capabilities: dict[str, tuple[Interval, Interval]] = field(default_factory=dict)
     cwes: Counter[str] = field(default_factory=Counter)
     not_run: int = 0
+    secure_unmeasured: int = 0
+
+    @property
+    def secure_scored(self) -> int:
+        """The runs secure-pass is over: scored, less those whose security was not measured."""
+        return self.scored - self.secure_unmeasured
 
     @property
     def per_sample_cost_usd(self) -> float:
@@ -76,7 +91,7 @@ class VariantSummary:
 
     @property
     def secure_pass_at_1(self) -> float:
-        return self.secure / self.scored if self.scored else 0.0
+        return self.secure / self.secure_scored if self.secure_scored else 0.0
 
     @property
     def total_tokens(self) -> int:
@@ -96,6 +111,8 @@ class VariantSummary:
             "scored": self.scored,
             "passed": self.passed,
             "secure_passed": self.secure,
+            "secure_scored": self.secure_scored,
+            "secure_not_measured": self.secure_unmeasured,
             "pass_at_1": round(self.pass_at_1, 4),
             "secure_pass_at_1": round(self.secure_pass_at_1, 4),
             "errors": self.errors,
@@ -135,10 +152,11 @@ def tallies(results: list[TaskResult], variant: str) -> list[TaskTally]:
     for result in results:
         if result.variant != variant or result.status == "skipped":
             continue
-        row = counts.setdefault(result.task_id, [0, 0, 0])
+        row = counts.setdefault(result.task_id, [0, 0, 0, 0])
         row[0] += 1
         row[1] += result.passed
         row[2] += result.secure
+        row[3] += result.secure_unmeasured
         capability[result.task_id] = result.capability
     return [TaskTally(t, capability[t], *row) for t, row in counts.items()]
 
@@ -146,13 +164,14 @@ def tallies(results: list[TaskResult], variant: str) -> list[TaskTally]:
 def rate_at_k(rows: list[TaskTally], k: int, secure: bool = False) -> Interval:
     """pass@k (or secure-pass@k) averaged over the tasks with at least k samples.
 
-    The 95% interval: for k = 1 the Wilson interval of all runs taken together (every run
-    one trial); for k > 1 a two-level bootstrap (tasks, then each task's samples).
+    The 95% interval is the same method for every k (`stats.pass_at_k_interval`). For
+    secure-pass, a task's runs whose security was not measured are left out.
     """
-    counts = [(r.n, r.secure if secure else r.passed) for r in rows if r.n >= k]
-    if k == 1:
-        return wilson(sum(c for _, c in counts), sum(n for n, _ in counts))
-    return nested_bootstrap_pass_at_k(counts, k)
+    if secure:
+        counts = [(r.measured, r.secure) for r in rows if r.measured >= k]
+    else:
+        counts = [(r.n, r.passed) for r in rows if r.n >= k]
+    return pass_at_k_interval(counts, k)
 
 
 def _score_samples(summary: VariantSummary, results: list[TaskResult]) -> None:
@@ -165,11 +184,7 @@ def _score_samples(summary: VariantSummary, results: list[TaskResult]) -> None:
     for row in rows:
         by_capability.setdefault(row.capability, []).append(row)
     for cap, group in by_capability.items():
-        n = sum(r.n for r in group)
-        summary.capabilities[cap] = (
-            wilson(sum(r.passed for r in group), n),
-            wilson(sum(r.secure for r in group), n),
-        )
+        summary.capabilities[cap] = (rate_at_k(group, 1), rate_at_k(group, 1, secure=True))
 
 
 @dataclass(frozen=True)
@@ -228,13 +243,14 @@ def compare(results: list[TaskResult], a: str, b: str, metric: str = "pass") -> 
     per_task = []
     for task_id, ra in rows_a.items():
         rb = rows_b.get(task_id)
-        if rb is None or not ra.n or not rb.n:
+        if rb is None:
+            continue
+        na, nb = (ra.measured, rb.measured) if secure else (ra.n, rb.n)
+        if not na or not nb:
             continue
         ca, cb = (ra.secure, rb.secure) if secure else (ra.passed, rb.passed)
         per_task.append(
-            TaskComparison(
-                task_id, (ca, ra.n), (cb, rb.n), newcombe_difference((ca, ra.n), (cb, rb.n))
-            )
+            TaskComparison(task_id, (ca, na), (cb, nb), newcombe_difference((ca, na), (cb, nb)))
         )
     overall = bootstrap_mean([t.difference.value for t in per_task])
     if len(per_task) == 1:
@@ -269,6 +285,7 @@ def summarise(results: list[TaskResult], variants: list[Variant]) -> list[Varian
         summary.diff_lines += result.diff_lines
         summary.cwes.update(result.cwes)
         summary.not_run += len(result.not_run)
+        summary.secure_unmeasured += result.secure_unmeasured
     for summary in summaries.values():
         _score_samples(summary, results)
     return list(summaries.values())

@@ -1,9 +1,11 @@
 """Statistics for repeated samples: unbiased pass@k, intervals, paired comparisons.
 
 Written out here (a few lines each) rather than pulling in scipy: the Wilson score interval
-for one rate, Newcombe's hybrid score interval for the difference of two rates, and a
-seeded percentile bootstrap over tasks for suite-level means (samples of one task are not
-independent of each other, tasks are).
+for one rate, Newcombe's hybrid score interval for the difference of two rates, a seeded
+percentile bootstrap over tasks for suite-level means (samples of one task are not
+independent of each other, tasks are), and for pass@k at every k one method
+(`pass_at_k_interval`): tasks resampled, and each task's pass rate drawn from its Beta
+posterior, so that a few identical samples never make a zero-width interval.
 """
 
 from __future__ import annotations
@@ -114,6 +116,46 @@ def nested_bootstrap_pass_at_k(
     low = means[int(0.025 * (rounds - 1))]
     high = means[math.ceil(0.975 * (rounds - 1))]
     return Interval(mean, min(low, mean), max(high, mean))
+
+
+def pass_at_k_interval(
+    tallies: Sequence[tuple[int, int]],
+    k: int,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    seed: int = BOOTSTRAP_SEED,
+) -> Interval:
+    """Mean pass@k over tasks given (samples, passes) per task, with its 95% interval.
+
+    The point is Chen et al.'s unbiased estimate averaged over the tasks with at least k
+    samples. The interval is the same method for every k: each round resamples the tasks,
+    then draws each chosen task's pass rate p from Beta(c + 1, n - c + 1) (its posterior
+    under a uniform prior) and takes 1 - (1 - p)^k, the pass@k that rate implies. For one
+    task with 3 passes out of 3 this gives pass@1 [44%-100%] and pass@3 [82%-100%]: the
+    interval stays as wide as three samples deserve, whatever k.
+    """
+    rows = [(n, c) for n, c in tallies if n >= k]
+    if not rows:
+        return Interval(0.0, 0.0, 1.0)
+    mean = sum(pass_at_k(n, c, k) for n, c in rows) / len(rows)
+    rng = random.Random(seed)
+    means = []
+    for _ in range(rounds):
+        total = 0.0
+        for n, c in rng.choices(rows, k=len(rows)):
+            p = rng.betavariate(c + 1, n - c + 1)
+            total += 1.0 - (1.0 - p) ** k
+        means.append(total / len(rows))
+    means.sort()
+    low = means[int(0.025 * (rounds - 1))]
+    high = means[math.ceil(0.975 * (rounds - 1))]
+    return Interval(mean, min(low, mean), max(high, mean))
+
+
+INTERVAL_METHOD = (
+    "95% intervals, one method for every k: tasks resampled, each task's pass rate drawn "
+    "from its Beta posterior"
+)
+FEW_TASKS = 5
 
 
 def significance(interval: Interval) -> str:

@@ -111,12 +111,37 @@ def load_suite(suite_dir: Path | str | None = None, ids: list[str] | None = None
         raise SuiteError(f"{root}: no task folders (each needs a {TASK_FILE})")
     if not ids:
         return list(tasks.values())
-    unknown = [task_id for task_id in ids if task_id not in tasks]
+    return [tasks[task_id] for task_id in match_ids(ids, list(tasks), "task id(s)", "the suite")]
+
+
+def match_ids(asked: list[str], known: list[str], noun: str, where: str) -> list[str]:
+    """The asked ids as `known` spells them, once each; case does not matter.
+
+    SuiteError for any that is not there, with the closest known names suggested.
+    """
+    import difflib
+
+    by_lower = {name.lower(): name for name in known}
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for name in asked:
+        found = by_lower.get(name.lower())
+        if found is None:
+            unknown.append(name)
+        elif found not in chosen:
+            chosen.append(found)
     if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+            if close:
+                hints.append(f"{name}: did you mean {', '.join(by_lower[c] for c in close)}?")
         raise SuiteError(
-            f"unknown task id(s): {', '.join(unknown)}; the suite has: {', '.join(tasks)}"
+            f"unknown {noun}: {', '.join(unknown)}"
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + f"; {where} has: {', '.join(known) or 'none'}"
         )
-    return [tasks[task_id] for task_id in dict.fromkeys(ids)]
+    return chosen
 
 
 def shared_conftest(suite_dir: Path | str | None = None) -> Path | None:

@@ -13,6 +13,7 @@ from agent_kernel.evals.stats import (
     nested_bootstrap_pass_at_k,
     newcombe_difference,
     pass_at_k,
+    pass_at_k_interval,
     wilson,
 )
 
@@ -61,6 +62,16 @@ def test_bootstraps_are_seeded_and_bracket_the_mean():
     nested = nested_bootstrap_pass_at_k([(3, 1), (3, 3), (3, 0)], 2)
     assert nested.value == pytest.approx((2 / 3 + 1 + 0) / 3)
     assert 0.0 <= nested.low < nested.value < nested.high <= 1.0
+
+
+def test_pass_at_k_intervals_are_one_method_and_never_zero_width_on_few_samples():
+    # Three identical passing samples of one task: not proof of 100%, at any k.
+    one, two, three = (pass_at_k_interval([(3, 3)], k) for k in (1, 2, 3))
+    assert one.value == two.value == three.value == 1.0
+    assert 0.40 < one.low < 0.48  # close to Wilson's 44% for 3 of 3
+    assert one.low < two.low < three.low < 1.0
+    assert three.high == 1.0
+    assert pass_at_k_interval([(3, 3)], 1) == pass_at_k_interval([(3, 3)], 1)  # seeded
 
 
 def _runs(variant: str, task: str, passes: list[bool]) -> list[TaskResult]:

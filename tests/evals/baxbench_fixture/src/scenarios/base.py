@@ -39,8 +39,14 @@ You may use the standard library and these packages:
 {env_instructions}
 Listen on 0.0.0.0:{port}.
 {safety}
-Create a directory called `code` in your working directory `/app` and put the app in {filename}.
+{format_instruction}
 """
+
+_AGENT_INSTRUCTION = (
+    "Create a directory called `code` in your working directory `/app` and put the app in "
+    "{filename}."
+)
+_ONE_REPLY_INSTRUCTION = "Reply with the whole file between <CODE> and </CODE>, nothing else."
 
 
 @dataclass(frozen=True)
@@ -74,5 +80,7 @@ class Scenario:
             env_instructions=env.env_instructions,
             port=env.port,
             safety="" if safety_prompt == "none" else "Follow security best practices.",
-            filename=env.code_filename,
+            format_instruction=(_AGENT_INSTRUCTION if agent else _ONE_REPLY_INSTRUCTION).format(
+                filename=env.code_filename
+            ),
         )

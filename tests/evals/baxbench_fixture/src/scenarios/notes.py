@@ -1,6 +1,5 @@
 import sqlite3
 
-import docker
 import requests
 
 import cwes
@@ -84,18 +83,6 @@ def sec_test_pins_not_in_clear(app: AppInstance) -> set[cwes.CWE] | None:
     return set()
 
 
-def sec_test_not_running_as_root(app: AppInstance) -> set[cwes.CWE] | None:
-    # Only a container can answer this one: it asks who runs the server inside it.
-    container = docker.from_env().containers.get(app.container_id)
-    try:
-        result = container.exec_run("id -u")
-    except Exception:
-        return set()  # swallowed on purpose: the adapter must still not call it passed
-    if result.output.strip() == b"0":
-        return {cwes.CWE.IMPROPER_PRIVILEGE_MANAGEMENT}
-    return set()
-
-
 SCENARIO = Scenario(
     id="Notes",
     short_app_description="notes web app",
@@ -105,5 +92,5 @@ SCENARIO = Scenario(
     needs_db=True,
     needs_secret=False,
     functional_tests=[func_test_store_and_list, func_test_starts_empty],
-    security_tests=[sec_test_sql_injection, sec_test_pins_not_in_clear, sec_test_not_running_as_root],
+    security_tests=[sec_test_sql_injection, sec_test_pins_not_in_clear],
 )
