@@ -132,6 +132,9 @@ class ReplayTransport(httpx2.BaseTransport):
         self.mismatch: CassetteMismatch | None = None
         self.requests: list[dict[str, Any]] = []
         self.token_counts = 0  # count_tokens requests answered
+        # The project memory of the run being served ({path: digest}), set by the runner;
+        # an exchange that pins the memory it was made with is checked against it.
+        self.memory: dict[str, str] | None = None
 
     def start_at_prompt(self, index: int) -> None:
         """Serve from the first exchange of the session's `index`-th prompt (0 = the first):
@@ -204,6 +207,21 @@ class ReplayTransport(httpx2.BaseTransport):
             sent_tools = [tool.get("name") for tool in body.get("tools") or []]
             if "tools" in expect and sent_tools != expect["tools"]:
                 return f"the tools differ: cassette {expect['tools']}, run {sent_tools}"
+        pinned = expect.get("memory")
+        if isinstance(pinned, dict) and self.memory is not None:
+            from ..specs.memory import memory_mismatch
+
+            changed = memory_mismatch(pinned, self.memory)
+            if changed:
+                return (
+                    f"the project memory differs from the one the session was made with "
+                    f"({changed}); record the session again so it sees this memory"
+                    + (
+                        " (or update the `memory:` digests of its scripted prompt)"
+                        if self.cassette.scripted
+                        else ""
+                    )
+                )
         last = messages[-1] if messages else None
         if "prompt" in expect:  # the first request of a later prompt of the session
             sent = _text_of(last).strip() if last and last.get("role") == "user" else ""
