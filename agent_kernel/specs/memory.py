@@ -68,11 +68,14 @@ class MemoryFile:
     cut: int = 0  # characters left out by the caps
 
     @property
-    def heading(self) -> str:
-        label = KIND_LABELS.get(self.kind, self.kind)
+    def label(self) -> str:
         if self.imported_by:
-            label = f"imported by {self.imported_by}"
-        return f"### {self.path} ({label})"
+            return f"imported by {self.imported_by}"
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def heading(self) -> str:
+        return f"### {self.path} ({self.label})"
 
 
 @dataclass
