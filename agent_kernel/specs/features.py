@@ -21,7 +21,7 @@ STOP_WORDS = frozenset(
     | {"make", "build", "implement", "new", "i", "we", "want", "need", "please", "should"}
     | {"can", "let", "me", "our", "api", "endpoint", "endpoints", "route", "routes"}
 )
-MAX_WORDS = 4
+MAX_WORDS = 3  # as Spec-Kit's create-new-feature script keeps
 
 
 class FeatureError(ValueError):

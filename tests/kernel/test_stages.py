@@ -70,7 +70,7 @@ def test_a_prompt_names_its_stage_and_an_unknown_one_is_refused():
 
 def test_the_short_name_keeps_the_meaningful_words():
     assert short_name(DESCRIPTION) == "notes-titles-bodies"
-    assert short_name("Add a GET endpoint for the user profile page") == "get-user-profile-page"
+    assert short_name("Add a GET endpoint for the user profile page") == "get-user-profile"
     assert short_name("!!!") == "feature"
 
 
