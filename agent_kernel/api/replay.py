@@ -207,6 +207,14 @@ class ReplayTransport(httpx2.BaseTransport):
             sent_tools = [tool.get("name") for tool in body.get("tools") or []]
             if "tools" in expect and sent_tools != expect["tools"]:
                 return f"the tools differ: cassette {expect['tools']}, run {sent_tools}"
+        last = messages[-1] if messages else None
+        if "prompt" in expect:  # the first request of a later prompt of the session
+            sent = _text_of(last).strip() if last and last.get("role") == "user" else ""
+            if not same_text(str(expect["prompt"]), sent):
+                return (
+                    f"the session's next prompt differs: cassette has "
+                    f"{_short(expect['prompt'])!r}, the run sent {_short(sent)!r}"
+                )
         pinned = expect.get("memory")
         if isinstance(pinned, dict) and self.memory is not None:
             from ..specs.memory import memory_mismatch
@@ -221,14 +229,6 @@ class ReplayTransport(httpx2.BaseTransport):
                         if self.cassette.scripted
                         else ""
                     )
-                )
-        last = messages[-1] if messages else None
-        if "prompt" in expect:  # the first request of a later prompt of the session
-            sent = _text_of(last).strip() if last and last.get("role") == "user" else ""
-            if not same_text(str(expect["prompt"]), sent):
-                return (
-                    f"the session's next prompt differs: cassette has "
-                    f"{_short(expect['prompt'])!r}, the run sent {_short(sent)!r}"
                 )
         wanted = expect.get("tool_results")
         if wanted is not None:

@@ -171,9 +171,7 @@ def test_any_run_proves_the_new_tests_its_contract_names(tmp_path, kit, script, 
 def test_a_test_that_passed_before_is_flagged(tmp_path, kit, script, fake_checks):
     turns = [
         {"tool_calls": [kit.edit("create", "tests/test_already.py", file_text=ALREADY)]},
-        kit.submit(
-            acceptance_checks=[{"description": "health", "test": "tests/test_already.py"}]
-        ),
+        kit.submit(acceptance_checks=[{"description": "health", "test": "tests/test_already.py"}]),
     ]
     wb = Workbench(
         workspace=tmp_path / "ws", history=tmp_path / "h", mode="replay", cassette=script(turns)
