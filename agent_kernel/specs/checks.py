@@ -102,7 +102,15 @@ def check_document(path: str, text: str, template: str) -> StageCheck:
         check.problems.append(
             f"{path} has a field left as NEEDS CLARIFICATION; answer it or ask the user"
         )
-    check.questions = open_questions(text)
+    examples = set(open_questions(template))  # the template's own examples are no questions
+    for question in open_questions(text):
+        if question in examples:
+            check.problems.append(
+                f"the template's example [NEEDS CLARIFICATION: {question}] is still in {path}; "
+                "remove it"
+            )
+        else:
+            check.questions.append(question)
     present = {_norm_heading(m.group(2)) for m in _HEADING.finditer(body)}
     for section in mandatory_sections(template):
         if _norm_heading(section) not in present:

@@ -1,8 +1,9 @@
 """Feature folders `specs/NNN-short-name/`: numbered atomically, found again by name.
 
 Three digits, highest in `specs/` + 1, as Spec-Kit's own script numbers them; the folder is
-created with `mkdir` (exclusive) under the same lock the history's numbering uses, so runs
-in other threads or processes never get the same number.
+created with `mkdir` (exclusive) under the lock the history's numbering uses, held in the
+workspace's records folder (never in the project's own tree), so runs in other threads or
+processes never get the same number.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..history.numbering import folder_lock
+from ..project.workspace import META_DIR
 
 SPECS_DIR = "specs"
 _FEATURE = re.compile(r"^(\d{3,})-[a-z0-9][a-z0-9-]*$")
@@ -20,6 +22,7 @@ STOP_WORDS = frozenset(
     | {"into", "as", "is", "are", "be", "it", "its", "this", "that", "add", "adds", "create"}
     | {"make", "build", "implement", "new", "i", "we", "want", "need", "please", "should"}
     | {"can", "let", "me", "our", "api", "endpoint", "endpoints", "route", "routes"}
+    | {"so", "they", "them", "their", "but", "when", "then", "if", "which", "who", "all"}
 )
 MAX_WORDS = 3  # as Spec-Kit's create-new-feature script keeps
 
@@ -48,7 +51,8 @@ def allocate_feature(root: Path, description: str) -> str:
     """Create `specs/NNN-<short name>/` for the next free number; its folder name."""
     base = Path(root) / SPECS_DIR
     name = short_name(description)
-    with folder_lock(base):
+    base.mkdir(parents=True, exist_ok=True)
+    with folder_lock(Path(root) / META_DIR / "specs"):
         taken = {int(_FEATURE.match(f).group(1)) for f in features(root)}  # type: ignore[union-attr]
         number = max(taken, default=0) + 1
         while True:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import StageCheck, check_document, check_tasks
+from .checks import StageCheck, check_document, check_tasks, prose
 from .features import SPECS_DIR, allocate_feature, find_feature
 from .templates import template_for
 
@@ -71,7 +71,8 @@ class StageRun:
         text = target.read_text(encoding="utf-8", errors="replace")
         result = check_document(self.path, text, self.template)
         for item in sorted(self.extra_placeholders):
-            if f"[{item}]" in text:
+            said = any(f"[{item}]" in problem for problem in result.problems)
+            if f"[{item}]" in prose(text) and not said:
                 result.problems.append(f"placeholder [{item}] is still in {self.path}; replace it")
         if self.name == "tasks":
             result.problems += check_tasks(self.path, text)
@@ -261,7 +262,10 @@ def _constitution(root: Path, arguments: str) -> StageRun:
     created = False
     extra: set[str] = set()
     if target.is_file():  # Spec-Kit lays down a constitution full of [PLACEHOLDERS]
-        extra = set(_CAPS.findall(target.read_text(encoding="utf-8", errors="replace")))
+        text = target.read_text(encoding="utf-8", errors="replace")
+        extra = set(_CAPS.findall(prose(text)))  # not the examples in its comments
+        if extra:  # still the project's template: it is what the stage is checked against
+            template, source = text, CONSTITUTION
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template, encoding="utf-8")

@@ -139,14 +139,23 @@ def test_constitution_is_laid_down_once_and_spec_kits_placeholders_are_checked(t
     target = tmp_path / ".specify/memory/constitution.md"
     assert stage.created and target.read_text().startswith("# [PROJECT_NAME] Constitution")
     assert stage.feature is None and stage.phr_stage == "constitution"
-    target.write_text("# Acme Constitution\n\n## Principles\n[PRINCIPLE_1_NAME]\n")
-    again = prepare_stage("/sp.constitution amend", tmp_path)
-    assert not again.created
-    problems = again.check(tmp_path).problems
-    assert (
-        "placeholder [PRINCIPLE_1_NAME] is still in .specify/memory/constitution.md; replace it"
-        in problems
+    # a constitution Spec-Kit laid down: checked against its own placeholders, not the
+    # examples in its comments
+    target.write_text(
+        "# [PROJECT_NAME] Constitution\n<!-- Example: see [GUIDANCE_FILE] -->\n"
+        "## Core Principles\n### [PRINCIPLE_1_NAME]\n"
     )
+    again = prepare_stage("/sp.constitution amend", tmp_path)
+    assert not again.created and again.template_source == ".specify/memory/constitution.md"
+    target.write_text("# Acme Constitution\n## Core Principles\n### [PRINCIPLE_1_NAME]\n")
+    assert again.check(tmp_path).problems == [
+        "placeholder [PRINCIPLE_1_NAME] is still in .specify/memory/constitution.md; replace it"
+    ]
+    # a filled one is amended against the built-in template's mandatory sections
+    target.write_text("# Acme Constitution\n## Principles\nTest first.\n")
+    amended = prepare_stage("/sp.constitution amend", tmp_path)
+    assert amended.template_source == "built-in"
+    problems = amended.check(tmp_path).problems
     assert any("mandatory section 'Core Principles'" in p for p in problems)
 
 
