@@ -155,8 +155,11 @@ def run_agent(
     previous = session.phr_paths[-1] if session.phr_paths else None
     try:
         record = prompt_record(result, command, session=session.id, previous=previous)
-        if stage is not None and stage.spec_path:
-            record.links["spec"] = stage.spec_path
+        if stage is not None:  # a stage's record is the stage's, contract or not
+            record.stage = str(result.stage["phr_stage"]) if result.stage else stage.phr_stage
+            record.feature = stage.feature or "none"
+            if stage.spec_path:
+                record.links["spec"] = stage.spec_path
         result.phr_path = write_phr(history_dir, record)
     except Exception as exc:  # a history fault is reported, not raised
         result.reason += f"; the PHR could not be written: {exc}"

@@ -35,7 +35,7 @@ def short_name(description: str) -> str:
     """A few meaningful words of the description, lowercase and hyphenated."""
     words = re.findall(r"[a-z0-9]+", description.lower())
     kept = [w for w in words if w not in STOP_WORDS and len(w) > 1] or words
-    return "-".join(kept[:MAX_WORDS]) or "feature"
+    return "-".join(list(dict.fromkeys(kept))[:MAX_WORDS]) or "feature"
 
 
 def features(root: Path) -> list[str]:

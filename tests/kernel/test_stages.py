@@ -72,6 +72,7 @@ def test_the_short_name_keeps_the_meaningful_words():
     assert short_name(DESCRIPTION) == "notes-titles-bodies"
     assert short_name("Add a GET endpoint for the user profile page") == "get-user-profile"
     assert short_name("!!!") == "feature"
+    assert short_name("Version endpoint that says which version runs") == "version-says-runs"
 
 
 def test_specify_lays_down_the_built_in_template_in_a_new_numbered_folder(tmp_path):
@@ -319,3 +320,20 @@ def test_a_stage_that_cannot_start_changes_nothing(tmp_path, kit, script):
         wb.plan()
     assert wb.workspace.changed_files() == []
     assert not (tmp_path / "h").exists()
+
+
+def test_a_stage_run_without_a_contract_still_files_its_record_under_the_feature(
+    tmp_path, kit, script
+):
+    prompt = f"/sp.specify {DESCRIPTION}"
+    cassette = script([{"text": "I stop here."}, {"text": "Still no contract."}], prompt=prompt)
+    wb = Workbench(
+        workspace=tmp_path / "ws", history=tmp_path / "h", mode="replay", cassette=cassette
+    )
+    result = wb.run(prompt)
+    assert result.status == "incomplete" and result.contract is None
+    assert result.phr_path.parent == tmp_path / "h" / "prompts" / FEATURE
+    meta = parse_phr(result.phr_path)["front_matter"]
+    assert meta["stage"] == "spec" and meta["links"]["spec"] == SPEC
+    # the laid-down template is still open, and the result says so
+    assert result.stage["check"]["problems"]
