@@ -33,6 +33,7 @@ from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
 from .project.workspace import META_DIR, Workspace, mirror_file
 from .settings import get_settings
+from .specs.memory import ProjectMemory
 from .tools.ask_user import answers_from, chain
 from .tools.base import AnswerProvider
 from .tools.permissions import Approver, accept_plan_prompt, approvals_from, check_mode
@@ -81,6 +82,7 @@ class Workbench:
         context_limit: int | None = None,
         sandbox: str | None = None,
         approve_mcp: list[str] | Callable[[Any], bool] | None = None,
+        user_memory: bool = True,
     ) -> None:
         self.name = name
         self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
@@ -115,6 +117,7 @@ class Workbench:
         self.permission_mode = check_mode(permission_mode)
         self.approver: Approver | None = approvals_from(approvals) if approvals else None
         self.context_limit = context_limit
+        self.user_memory = user_memory  # read ~/.claude/CLAUDE.md into runs (as Claude Code does)
         self.inbox = Inbox()
         self._session_key: tuple[Any, ...] | None = None
         self._reset_session()
@@ -198,6 +201,7 @@ class Workbench:
 
     def _reset_session(self) -> None:
         self.session: Session | None = None
+        self.feature: str | None = None  # the spec-driven feature this session works on
         # a replay starts the cassette again, from its first prompt
         self._session_client: ClientHandle | None = None
         self._context = ContextWindow(limit=self.context_limit or ContextWindow.limit)
@@ -237,11 +241,14 @@ class Workbench:
         command: str | None = None,
         permission_mode: str | None = None,
         approvals: list[str] | None = None,
+        feature: str | None = None,
     ) -> RunResult:
         """Run the agent on `prompt`; renders progressively in a notebook or a terminal.
 
         Pass `observers` to show the run elsewhere (the panel does); the default display is
         then left out. One run at a time per workbench: a second one raises RuntimeError.
+        A `/sp.<stage>` prompt runs that stage of spec-driven work (see `specify()`), on
+        `feature` when given, else this session's, else the newest under `specs/`.
         """
         if not self._run_lock.acquire(blocking=False):
             raise RuntimeError("this workbench is already running a prompt; stop it or wait")
@@ -253,6 +260,7 @@ class Workbench:
                 permission_mode=permission_mode,
                 approvals=approvals,
                 command=command,
+                feature=feature,
             )
         finally:
             self._run_lock.release()
@@ -270,6 +278,7 @@ class Workbench:
         on_done: Callable[[RunResult | None, BaseException | None], None] | None = None,
         permission_mode: str | None = None,
         approver: Approver | None = None,
+        feature: str | None = None,
     ) -> threading.Thread:
         """Run in a worker thread, so the kernel's event loop (and the widgets) stay free.
 
@@ -289,6 +298,7 @@ class Workbench:
                     answer=answer,
                     permission_mode=permission_mode,
                     approver=approver,
+                    feature=feature,
                 )
             except BaseException as exc:
                 error = exc
@@ -315,6 +325,7 @@ class Workbench:
         permission_mode: str | None = None,
         approvals: list[str] | None = None,
         approver: Approver | None = None,
+        feature: str | None = None,
     ) -> RunResult:
         from .agent.runner import run_agent
 
@@ -348,9 +359,52 @@ class Workbench:
             approver=approver,
             inbox=self.inbox,
             context=self._context,
+            feature=feature,
+            session_feature=self.feature,
+            user_memory=self.user_memory,
         )
+        if result.stage and result.stage.get("feature"):
+            self.feature = str(result.stage["feature"])
         self.last_result = result
         return result
+
+    # -- spec-driven work (Spec-Kit Plus's stages) ------------------------------------------
+
+    @property
+    def memory(self) -> ProjectMemory:
+        """The project memory a run started now would get: CLAUDE.md (with its @imports),
+        .claude/CLAUDE.md, CLAUDE.local.md, AGENTS.md, the constitution, the user's own."""
+        from .specs.memory import load_memory
+
+        return load_memory(self.workspace.root, user=self.user_memory)
+
+    def stage(self, name: str, text: str = "", **options: Any) -> RunResult:
+        """Run `/sp.<name> text` (what `specify()`, `plan()` ... call)."""
+        return self.run(f"/sp.{name} {text}".rstrip(), **options)
+
+    def constitution(self, text: str = "", **options: Any) -> RunResult:
+        """/sp.constitution: lay down `.specify/memory/constitution.md` and have it filled."""
+        return self.stage("constitution", text, **options)
+
+    def specify(self, description: str, **options: Any) -> RunResult:
+        """/sp.specify: a new `specs/NNN-short-name/spec.md` from the template, filled in."""
+        return self.stage("specify", description, **options)
+
+    def clarify(self, text: str = "", **options: Any) -> RunResult:
+        """/sp.clarify: the open questions of the feature's spec, asked and recorded."""
+        return self.stage("clarify", text, **options)
+
+    def plan(self, text: str = "", **options: Any) -> RunResult:
+        """/sp.plan: the feature's `plan.md`; its significant decisions become ADR suggestions."""
+        return self.stage("plan", text, **options)
+
+    def tasks(self, text: str = "", **options: Any) -> RunResult:
+        """/sp.tasks: the feature's `tasks.md`, numbered T001.. with [P] markers and paths."""
+        return self.stage("tasks", text, **options)
+
+    def implement(self, text: str = "", **options: Any) -> RunResult:
+        """/sp.implement: the tasks carried out, each new test proven red before green."""
+        return self.stage("implement", text, **options)
 
     def default_observers(self) -> list[Observer]:
         """Who watches a run when the caller names nobody: nobody; a front end adds its view."""

@@ -39,6 +39,8 @@ def main(names: list[str]) -> int:
     for key in ("CI", "WORKBENCH_MODE"):
         os.environ.pop(key, None)
     os.environ["WORKBENCH_REPO_DOTENV"] = "0"
+    # The user's own ~/.claude/CLAUDE.md stays out of committed outputs: an empty config folder.
+    os.environ["CLAUDE_CONFIG_DIR"] = tempfile.mkdtemp(prefix="workbench-claude-config-")
     failed = []
     for notebook in notebooks:
         with tempfile.TemporaryDirectory() as history:

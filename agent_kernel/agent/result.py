@@ -57,6 +57,9 @@ class RunResult:
     permission_mode: str = "accept-edits"
     plan: list[dict[str, Any]] = field(default_factory=list)  # edits proposed in plan mode
     approvals: list[dict[str, Any]] = field(default_factory=list)  # decisions in ask mode
+    memory: list[str] = field(default_factory=list)  # project memory files the run was given
+    stage: dict[str, Any] | None = None  # the /sp.* stage: name, feature, file, its check
+    red_green: list[dict[str, Any]] = field(default_factory=list)  # [{test, red, green}]
 
     @property
     def ok(self) -> bool:
@@ -87,6 +90,9 @@ class RunResult:
             "permission_mode": self.permission_mode,
             "plan": self.plan,
             "approvals": self.approvals,
+            "memory": self.memory,
+            "stage": self.stage,
+            "red_green": self.red_green,
         }
 
     def summary(self, history_dir: Path | None = None) -> dict[str, Any]:

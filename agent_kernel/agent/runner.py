@@ -21,6 +21,9 @@ from ..project.containment import OFF_WARNING, policy_root, sandbox_mode
 from ..project.pytest_server import prestart as prestart_pytest
 from ..project.workspace import Workspace
 from ..settings import env_flag, get_settings
+from ..specs.memory import load_memory
+from ..specs.red_green import digests
+from ..specs.stages import STAGE_KEY, prepare_stage
 from ..tools.base import AnswerProvider, ToolContext
 from ..tools.permission_rules import apply_rules, load_rules
 from ..tools.permissions import DEFAULT_MODE, PLAN, Approver, apply_mode
@@ -33,6 +36,7 @@ from .inbox import Inbox
 from .loop import AgentLoop
 from .result import RunResult
 from .session import Session
+from .spec_flow import finish_stage, prove_tests, red_green_line
 from .system_prompt import build_system_prompt
 from .toolset import McpApprover, open_toolset
 from .usage import spend_text
@@ -59,12 +63,21 @@ def run_agent(
     context: ContextWindow | None = None,
     mcp_servers: dict | str | Path | None = None,
     approve_mcp: McpApprover | None = None,
+    feature: str | None = None,
+    session_feature: str | None = None,
+    user_memory: bool = True,
 ) -> RunResult:
     """One prompt; with `session`, the next prompt of that conversation (it sees the rest).
 
     `mcp_servers` adds MCP servers (a map or a `.mcp.json`) to the project's own `.mcp.json`:
-    they are started for this run and stopped after it.
+    they are started for this run and stopped after it. A `/sp.<stage>` prompt lays down its
+    file first (in `feature`, else `session_feature`, else the newest); a stage that cannot
+    start raises StageError before anything else happens.
     """
+    # Read as the run starts: the project memory first, then the stage lays down its file.
+    memory = load_memory(workspace.root, user=user_memory)
+    before = digests(workspace)
+    stage = prepare_stage(prompt, workspace.root, feature=feature, session_feature=session_feature)
     prestart_pytest()  # its imports overlap with the first turns
     settings = get_settings()
     if settings.api_key:
@@ -92,6 +105,13 @@ def run_agent(
     ctx = ToolContext(
         workspace=workspace, answer=answer, test_timeout=test_timeout, stop_event=stop_event
     )
+    if stage is not None:
+        ctx.extra[STAGE_KEY] = stage
+        trajectory.step("stage", **stage.to_dict())
+    if handle.replay is not None:
+        handle.replay.memory = memory.digests()
+    if handle.recorder is not None:
+        handle.recorder.mark_memory(memory.digests())
     toolset = open_toolset(agent, workspace, mcp_servers, approve_mcp=approve_mcp)
     if sandbox_mode(workspace) == "off":
         toolset.warnings.insert(0, OFF_WARNING)
@@ -101,7 +121,7 @@ def run_agent(
     loop = AgentLoop(
         handle,
         model=model,
-        system=build_system_prompt(agent, workspace),
+        system=build_system_prompt(agent, workspace, memory, stage),
         tools=apply_rules(
             apply_mode(_tools(toolset.tools), permission_mode, approver),
             load_rules(policy_root(workspace)),
@@ -125,6 +145,10 @@ def run_agent(
     finally:
         toolset.close()
     result.prompt = prompt
+    result.memory = memory.paths
+    prove_tests(result, workspace, before, stage, ctx, observers)
+    if stage is not None:
+        finish_stage(result, stage, workspace, ctx)
     result.files_changed = workspace.changed_files()
     result.diff = workspace.diff()
     result.duration_s = time.monotonic() - started
@@ -140,6 +164,11 @@ def run_agent(
     previous = session.phr_paths[-1] if session.phr_paths else None
     try:
         record = prompt_record(result, command, session=session.id, previous=previous)
+        if stage is not None:  # a stage's record is the stage's, contract or not
+            record.stage = str(result.stage["phr_stage"]) if result.stage else stage.phr_stage
+            record.feature = stage.feature or "none"
+            if stage.spec_path:
+                record.links["spec"] = stage.spec_path
         result.phr_path = write_phr(history_dir, record)
     except Exception as exc:  # a history fault is reported, not raised
         result.reason += f"; the PHR could not be written: {exc}"
@@ -173,6 +202,8 @@ def prompt_record(
     checks = result.checks
     passed = sum(check.passed for check in checks)
     checks_line = f"{passed}/{len(checks)} acceptance checks passed" if checks else "no checks run"
+    if result.red_green:
+        checks_line += "; " + red_green_line(result.red_green)
     failures = [check.test for check in checks if not check.passed]
     if contract is not None:
         phr = contract.phr
@@ -219,6 +250,7 @@ def prompt_record(
         status=result.status,
         source=result.source,
         session=session,
+        red_green=list(result.red_green),
     )
 
 

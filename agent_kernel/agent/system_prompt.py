@@ -6,6 +6,8 @@ import platform
 from importlib import metadata
 
 from ..project.workspace import Workspace
+from ..specs.memory import ProjectMemory
+from ..specs.stages import StageRun
 from .definition import AgentDefinition
 
 REPORTED_PACKAGES = ("fastapi", "pydantic", "sqlalchemy", "starlette", "pyjwt", "pwdlib", "httpx")
@@ -21,8 +23,16 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
-def build_system_prompt(agent: AgentDefinition, workspace: Workspace) -> str:
+def build_system_prompt(
+    agent: AgentDefinition,
+    workspace: Workspace,
+    memory: ProjectMemory | None = None,
+    stage: StageRun | None = None,
+) -> str:
+    """The definition, the workspace's facts, then the project's memory and the stage's task."""
     versions = ", ".join(f"{name} {version}" for name, version in installed_versions().items())
+    parts = [memory.render() if memory else "", stage.instructions() if stage else ""]
+    extra = "".join(f"\n{part}" for part in parts if part)
     return (
         f"{agent.system_prompt}\n\n"
         "## This workspace (read live when the run started)\n\n"
@@ -30,7 +40,7 @@ def build_system_prompt(agent: AgentDefinition, workspace: Workspace) -> str:
         "- Paths are relative to the workspace root; `run_tests` runs pytest there.\n"
         + _project_facts(workspace)
         + "- Files:\n"
-        f"```\n{workspace.file_tree()}\n```\n"
+        f"```\n{workspace.file_tree()}\n```\n" + extra
     )
 
 

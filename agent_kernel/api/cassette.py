@@ -177,6 +177,7 @@ def cassette_from_dict(data: Any) -> Cassette:
         if source != "scripted":
             raise CassetteError("`turns` are for scripted sessions; recorded ones hold `exchanges`")
         exchanges = expand_turns(data["turns"], model)
+        _pin_memory(exchanges, data.get("memory"), "the session")
     elif "exchanges" in data:
         exchanges = [_exchange_from_dict(i, item) for i, item in enumerate(data["exchanges"], 1)]
     else:
@@ -225,9 +226,20 @@ def expand_session(items: Any, model: str) -> tuple[list[Exchange], list[str]]:
         text = item["prompt"].strip()
         if number > 1:
             expanded[0].expect["prompt"] = text
+        _pin_memory(expanded, item.get("memory"), f"prompt {number}")
         prompts.append(text)
         exchanges.extend(expanded)
     return exchanges, prompts
+
+
+def _pin_memory(exchanges: list[Exchange], memory: Any, where: str) -> None:
+    """`memory: {path: digest}`: the project memory the session was made with; replay names
+    the file when a run's memory differs (a changed CLAUDE.md), instead of failing later."""
+    if memory is None or not exchanges:
+        return
+    if not isinstance(memory, dict):
+        raise CassetteError(f"{where}: `memory` must map memory files to their digests")
+    exchanges[0].expect["memory"] = {str(k): str(v) for k, v in memory.items()}
 
 
 def _exchange_from_dict(number: int, item: Any) -> Exchange:

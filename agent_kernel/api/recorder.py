@@ -30,6 +30,12 @@ class RecordingTransport(httpx2.BaseTransport):
             path=Path(path),
         )
         self._next_prompt: str | None = None
+        self._next_memory: dict[str, str] | None = None
+
+    def mark_memory(self, digests: dict[str, str]) -> None:
+        """The project memory of the run about to start: pinned on its first exchange, so a
+        replay after CLAUDE.md changed says so by name."""
+        self._next_memory = dict(digests)
 
     def mark_prompt(self, prompt: str) -> None:
         """The session's next prompt starts with the next request: it is marked there, so a
@@ -49,6 +55,9 @@ class RecordingTransport(httpx2.BaseTransport):
             if self._next_prompt not in self.cassette.prompts:
                 self.cassette.prompts.append(self._next_prompt)
         self._next_prompt = None
+        if self._next_memory is not None:
+            expect["memory"] = self._next_memory
+            self._next_memory = None
         response = self.inner.handle_request(request)
         # The body handed on is the decoded one, so its encoding headers must go with it.
         headers = _decoded_headers(response.headers)

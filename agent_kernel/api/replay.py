@@ -132,6 +132,9 @@ class ReplayTransport(httpx2.BaseTransport):
         self.mismatch: CassetteMismatch | None = None
         self.requests: list[dict[str, Any]] = []
         self.token_counts = 0  # count_tokens requests answered
+        # The project memory of the run being served ({path: digest}), set by the runner;
+        # an exchange that pins the memory it was made with is checked against it.
+        self.memory: dict[str, str] | None = None
 
     def start_at_prompt(self, index: int) -> None:
         """Serve from the first exchange of the session's `index`-th prompt (0 = the first):
@@ -211,6 +214,21 @@ class ReplayTransport(httpx2.BaseTransport):
                 return (
                     f"the session's next prompt differs: cassette has "
                     f"{_short(expect['prompt'])!r}, the run sent {_short(sent)!r}"
+                )
+        pinned = expect.get("memory")
+        if isinstance(pinned, dict) and self.memory is not None:
+            from ..specs.memory import memory_mismatch
+
+            changed = memory_mismatch(pinned, self.memory)
+            if changed:
+                return (
+                    f"the project memory differs from the one the session was made with "
+                    f"({changed}); record the session again so it sees this memory"
+                    + (
+                        " (or update the `memory:` digests of its scripted prompt)"
+                        if self.cassette.scripted
+                        else ""
+                    )
                 )
         wanted = expect.get("tool_results")
         if wanted is not None:

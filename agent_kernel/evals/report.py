@@ -490,6 +490,28 @@ def render_markdown(report: EvalReport, chart_name: str | None = None) -> str:
             for r, name, why in not_run
         ]
         lines.append("")
+    proven = [r for r in report.results if r.red_green]
+    if proven:
+        lines += ["## Tests proven red before green", ""]
+        lines += [
+            "Each test the agent added, run against the code before its run and after: "
+            "proven when it failed before and passes after.",
+            "",
+        ]
+        rows = [
+            [
+                f"`{r.task_id}`",
+                r.variant,
+                str(r.sample),
+                str(sum(1 for e in r.red_green if e["red"] and e["green"])),
+                str(len(r.red_green)),
+                str(sum(1 for e in r.red_green if not e["red"])),
+                str(sum(1 for e in r.red_green if not e["green"])),
+            ]
+            for r in proven
+        ]
+        headers = ["task", "variant", "sample", "proven", "tests", "passed before", "fail after"]
+        lines += [_md_table(headers, rows), ""]
     for summary in report.summaries:
         lines += [f"## Tasks: {summary.label}", ""]
         lines += [_md_table(TASK_HEADERS, task_rows(report, summary.label)), ""]

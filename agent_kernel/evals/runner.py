@@ -77,6 +77,7 @@ class TaskResult:
     checks: list[CheckCase] = field(default_factory=list)
     check_output: str = ""
     workspace: str | None = None
+    red_green: list[dict[str, Any]] = field(default_factory=list)  # the run's proven tests
 
     def counts(self, kind: str) -> dict[str, int]:
         cases = [case for case in self.checks if case.kind == kind]
@@ -171,6 +172,7 @@ class TaskResult:
             "diff_lines": self.diff_lines,
             "files_changed": self.files_changed,
             "workspace": self.workspace,
+            "red_green": self.red_green,
         }
 
     @classmethod
@@ -204,6 +206,7 @@ class TaskResult:
             checks=[CheckCase.from_dict(case) for case in data.get("checks") or []],
             check_output=data.get("check_output", ""),
             workspace=data.get("workspace"),
+            red_green=list(data.get("red_green") or []),
         )
 
     @property
@@ -359,6 +362,7 @@ def _record_run(result: TaskResult, run: Any) -> None:
         result.cost_usd = 0.0  # a scripted session was written, not bought: it costs nothing
     result.diff_lines = diff_size(run.diff)
     result.files_changed = list(run.files_changed)
+    result.red_green = list(getattr(run, "red_green", []) or [])
 
 
 def _record_failure(

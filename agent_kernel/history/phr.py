@@ -84,6 +84,8 @@ class PromptRecord:
     status: str = "ok"
     source: str = "live"
     session: str = ""  # the conversation this prompt belongs to (front matter `session`)
+    # Tests proven red before green: [{test, red, green}] (front matter `red_green`, when any)
+    red_green: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- naming and routing -------------------------------------------------------------------
@@ -252,6 +254,11 @@ def normalized(record: PromptRecord) -> PromptRecord:
             data[item.name].update(
                 {key: str(links[key]) for key in SESSION_LINK_KEYS if links.get(key)}
             )
+        elif item.name == "red_green":
+            data[item.name] = [
+                {"test": str(e["test"]), "red": bool(e["red"]), "green": bool(e["green"])}
+                for e in value or []
+            ]
         elif item.name != "date":
             data[item.name] = "" if value is None else str(value)
     # Redact plain strings only (a Path or number could otherwise carry a secret through).
@@ -286,6 +293,8 @@ def front_matter(record: PromptRecord, number: int) -> dict[str, Any]:
     }
     if record.session and record.session != "none":
         meta["session"] = record.session
+    if record.red_green:
+        meta["red_green"] = [dict(entry) for entry in record.red_green]
     return meta
 
 

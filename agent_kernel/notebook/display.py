@@ -36,7 +36,14 @@ from ..agent.events import (
 from ..agent.usage import spend_text
 from ..history.redaction import redact, redact_obj, secret_values
 from ..terminal.console import ConsoleObserver, summarize_input
-from ..terminal.sections import checks_text, contract_text, diff_lines, diff_text
+from ..terminal.sections import (
+    checks_text,
+    contract_text,
+    diff_lines,
+    diff_text,
+    red_green_text,
+    stage_text,
+)
 from .code_refs import CodeSnippet, snippets
 
 OUTPUT_PREVIEW = 4000
@@ -201,6 +208,55 @@ def checks_html(checks: list[Any]) -> str:
     )
 
 
+def red_green_html(entries: list[dict[str, Any]]) -> str:
+    """The tests proven red before green: before the run, after it, and the verdict."""
+    if not entries:
+        return ""
+    red = '<span style="color:#cf222e;font-weight:bold">red</span>'
+    green = '<span style="color:#1a7f37;font-weight:bold">green</span>'
+    rows = []
+    for entry in entries:
+        verdict = (
+            "proven"
+            if entry["red"] and entry["green"]
+            else ("fails after the run" if not entry["green"] else "passed before: proves nothing")
+        )
+        rows.append(
+            f"<tr><td><code>{_esc(entry['test'])}</code></td>"
+            f"<td>{red if entry['red'] else green}</td><td>{green if entry['green'] else red}</td>"
+            f"<td>{verdict}</td></tr>"
+        )
+    return (
+        '<div class="wb-red-green"><b>Red before green</b> (each new test against the code '
+        "before the run, then after)<table><tr><th>test</th><th>before</th><th>after</th>"
+        f"<th></th></tr>{''.join(rows)}</table></div>"
+    )
+
+
+def stage_html(stage: dict[str, Any] | None) -> str:
+    """The /sp.* stage of a run, as `stage_text` says it."""
+    text = stage_text(stage)
+    return f'<div class="wb-stage"><pre>{_esc(text)}</pre></div>' if text else ""
+
+
+def memory_html(memory: Any) -> str:
+    """What `wb.memory` holds: one row a file, and the notes (imports cut, caps)."""
+    if not memory:
+        return "<div><i>No project memory: no CLAUDE.md, AGENTS.md or constitution.</i></div>"
+    rows = "".join(
+        f"<tr><td><code>{_esc(item.path)}</code></td><td>{_esc(item.label)}</td>"
+        f"<td>{len(item.text)}</td></tr>"
+        for item in memory.files
+    )
+    notes = "".join(f"<li>{_esc(note)}</li>" for note in memory.notes)
+    return (
+        '<div class="wb-memory"><b>Project memory</b> (read into every run\'s system prompt)'
+        f"<table><tr><th>file</th><th>kind</th><th>characters</th></tr>{rows}</table>"
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + "</div>"
+    )
+
+
 def diff_html(diff: str) -> str:
     """A unified diff with additions green, removals red, hunks and files marked."""
     if not diff.strip():
@@ -297,6 +353,12 @@ def result_sections(result: Any, history_dir: Path | str | None = None) -> tuple
         "",
         "== " + checks_text(result.checks),
         "",
+        *[
+            line
+            for part in (stage_text(result.stage), red_green_text(result.red_green))
+            if part
+            for line in (part, "")
+        ],
         f"== Diff (files changed: {files})",
         diff_text(result.diff),
         "",
@@ -311,6 +373,8 @@ def result_sections(result: Any, history_dir: Path | str | None = None) -> tuple
         "<details open><summary><b>Execution Contract</b></summary>"
         f"{contract_html(result.contract)}</details>",
         checks_html(result.checks),
+        stage_html(result.stage),
+        red_green_html(result.red_green),
         f"<details open><summary><b>Diff</b> (files changed: {_esc(files)})</summary>"
         f"{diff_html(result.diff)}</details>",
         phr_html(result, history_dir),

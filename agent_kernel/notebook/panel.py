@@ -24,14 +24,17 @@ from .display import (
     contract_html,
     describe_mode,
     diff_html,
+    memory_html,
     mode_info,
     phr_html,
     phr_location,
+    red_green_html,
+    stage_html,
     status_text,
 )
 from .review import ReviewBox, ReviewController
 
-TAB_TITLES = ("Contract", "Diff", "Checks", "PHR")
+TAB_TITLES = ("Contract", "Diff", "Checks", "PHR", "Memory")
 Listener = Callable[[str], None]
 
 
@@ -53,6 +56,7 @@ class PanelController(ReviewController):
         self.result: Any = None
         self.error = ""
         self.tabs: dict[str, str] = dict.fromkeys(TAB_TITLES, "<i>No run yet.</i>")
+        self.tabs["Memory"] = self.render_memory()  # what the first run will be given
         self.adr_suggestions: list[str] = []
         self.adr_message = ""
         self.thread: threading.Thread | None = None
@@ -210,6 +214,7 @@ class PanelController(ReviewController):
                 "Diff": self.render_diff(result),
                 "Checks": self.render_checks(result),
                 "PHR": self.render_phr(result),
+                "Memory": self.render_memory(),
             }
             self.adr_suggestions = list(result.adr_suggestions)
             self._set_status(status_text(result))
@@ -228,7 +233,18 @@ class PanelController(ReviewController):
         return f"<div><b>Files changed:</b> {files}</div>{diff_html(result.diff)}"
 
     def render_checks(self, result: Any) -> str:
-        return checks_html(result.checks)
+        return (
+            checks_html(result.checks)
+            + stage_html(getattr(result, "stage", None))
+            + red_green_html(getattr(result, "red_green", []))
+        )
+
+    def render_memory(self) -> str:
+        """The project memory the next run gets (as the last one did, unless a file changed)."""
+        try:
+            return memory_html(self.workbench.memory)
+        except Exception as exc:  # a workspace gone missing must not break the panel
+            return f"<i>The project memory could not be read: {_escape(str(exc))}</i>"
 
     def render_phr(self, result: Any) -> str:
         return phr_html(result, self.workbench.history_dir)

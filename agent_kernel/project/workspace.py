@@ -22,6 +22,9 @@ META_DIR = ".workbench"
 IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".git", META_DIR})
 IGNORED_PATTERNS = ("*.pyc", "*.db", "*.db-journal", "*.db-wal", "*.db-shm")
 PYTEST_INI = "[pytest]\ntestpaths = tests\npythonpath = .\naddopts = -p no:cacheprovider\n"
+# The baseline's project memory: kept beside the package in the repository, it is the
+# workspace root's CLAUDE.md (where Claude Code, and every run, reads it).
+MEMORY_FILE = "CLAUDE.md"
 
 
 def default_baseline() -> Path:
@@ -221,6 +224,9 @@ class Workspace:
         if not source.is_dir():
             raise FileNotFoundError(f"baseline package not found: {source}")
         shutil.copytree(source, target / PACKAGE, ignore=_copy_ignore, dirs_exist_ok=True)
+        memory = target / PACKAGE / MEMORY_FILE
+        if memory.is_file():
+            memory.replace(target / MEMORY_FILE)
         tests = source.parent / "tests" / PACKAGE
         if tests.is_dir():
             shutil.copytree(tests, target / "tests", ignore=_copy_ignore, dirs_exist_ok=True)

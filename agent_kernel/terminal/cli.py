@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
+    run.add_argument("--feature", help="the specs/NNN-name feature a /sp.* stage works on")
     run.add_argument(
         "--permission-mode",
         choices=["plan", "ask", "accept-edits"],
@@ -242,7 +243,19 @@ def _run(args: argparse.Namespace) -> int:
     if handle.notice:
         print(f"workbench: {handle.notice}", file=sys.stderr)
     observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)
-    result = wb.run(prompt, observers=[observer], answer=cli_answer, command="workbench run")
+    from ..specs.features import FeatureError
+    from ..specs.stages import StageError
+
+    try:
+        result = wb.run(
+            prompt,
+            observers=[observer],
+            answer=cli_answer,
+            command="workbench run",
+            feature=args.feature,
+        )
+    except (StageError, FeatureError) as exc:  # a /sp.* stage that cannot start
+        return _fail(str(exc))
     workspace = wb.workspace
     if args.json:
         print(result.to_json())

@@ -19,6 +19,7 @@ from ..agent.events import (
 )
 from ..agent.usage import spend_text
 from ..history.redaction import redact
+from .sections import red_green_text, stage_text
 
 
 def summarize_input(name: str, tool_input: dict) -> str:
@@ -115,3 +116,6 @@ class ConsoleObserver:
                 tokens_in, r.usage.output_tokens, r.cost_usd, model=r.model, source=r.source
             )
             self.line(f"== {r.status}: {r.reason} · {r.turns} turns · {spend}")
+            for text in (stage_text(r.stage), red_green_text(r.red_green)):
+                if text:
+                    self.line(text)

@@ -48,6 +48,33 @@ def checks_text(checks: list[Any]) -> str:
     return "\n".join(lines)
 
 
+def red_green_text(entries: list[dict[str, Any]]) -> str:
+    """The tests proven red before green, one a line: red before the run, green after."""
+    if not entries:
+        return ""
+    lines = ["Red before green (before the run -> after):"]
+    for entry in entries:
+        before = "red" if entry["red"] else "GREEN (passed before: proves nothing)"
+        after = "green" if entry["green"] else "RED (fails after the run)"
+        lines.append(f"  {before} -> {after}  {entry['test']}")
+    return "\n".join(lines)
+
+
+def stage_text(stage: dict[str, Any] | None) -> str:
+    """The /sp.* stage of a run: its file, feature and what its check found."""
+    if not stage:
+        return ""
+    check = stage.get("check") or {}
+    open_items = list(check.get("problems") or []) + list(check.get("questions") or [])
+    state = "finished" if not open_items else "open: " + "; ".join(open_items)
+    lines = [f"Stage /sp.{stage['name']} ({stage['phr_stage']}): {stage['path']}, {state}"]
+    for item in stage.get("clarifications") or []:
+        lines.append(f"  asked: {item['question']} -> {item['answer'] or '(nobody answered)'}")
+    if stage.get("ticked"):
+        lines.append(f"  ticked in tasks.md: {', '.join(stage['ticked'])}")
+    return "\n".join(lines)
+
+
 def diff_lines(diff: str) -> tuple[list[str], int]:
     """The first DIFF_LINE_CAP lines of a diff, and how many were left out."""
     lines = diff.splitlines()

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..contract import ExecutionContract
 from .base import ToolContext, ToolError
 from .run_tests import LAST_RUN, RecordedRun, read_outcomes, run_pytest, validate_target
+from .stage_gate import STAGE_KEY, stage_gate
 
 TAIL = 2_000
 
@@ -79,6 +80,9 @@ class SubmitResultTool:
 
     def __call__(self, tool_input: dict[str, Any], ctx: ToolContext) -> str:
         contract = validate_contract(tool_input)
+        stage = ctx.extra.get(STAGE_KEY)
+        if stage is not None:
+            stage_gate(stage, ctx)
         results = run_checks(ctx, [(c.description, c.test) for c in contract.acceptance_checks])
         ctx.extra["contract"] = contract
         ctx.extra["check_results"] = results

@@ -164,3 +164,22 @@ def test_a_broken_task_file_names_its_folder_line_and_column(tmp_path):
     (folder / "task.yaml").write_text("id: broken\nprompt: [unclosed\n", encoding="utf-8")
     with pytest.raises(SuiteError, match=r"^broken_task/task\.yaml: line 3, column 1: not valid"):
         load_task(folder)
+
+
+def test_the_report_shows_the_tests_each_run_proved_red_before_green():
+    variants = [Variant("model-a", "model-a")]
+    proved = _result("notes", "model-a", True, True)
+    proved.red_green = [
+        {"test": "tests/test_notes.py::test_create", "red": True, "green": True},
+        {"test": "tests/test_notes.py::test_404", "red": False, "green": True},
+    ]
+    results = [proved, _result("auth", "model-a", True, True)]
+    report = EvalReport("suite", "live", "live", 1, results, summarise(results, variants))
+    markdown = render_markdown(report, "chart.png")
+    assert "## Tests proven red before green" in markdown
+    assert "| `notes` | model-a | 1 | 1 | 2 | 1 | 0 |" in markdown
+    assert (
+        "`auth` | model-a"
+        not in markdown.split("## Tests proven red before green")[1].split("## Tasks")[0]
+    )
+    assert TaskResult.from_dict(proved.to_dict()).red_green == proved.red_green

@@ -389,3 +389,21 @@ def test_demo_replays_the_tour_offline_and_says_how_to_go_live(cli, tmp_path, mo
     assert "diff --git a/sandbox_app/" in out
     assert "export ANTHROPIC_API_KEY" in out
     assert not (tmp_path / "repo-history").exists()  # its PHR stays in its own workspace
+
+
+def test_run_json_carries_red_green_and_the_console_shows_it(cli, kit, script, tmp_path):
+    code, out, err = cli(*run_args(kit, tmp_path, script(kit.ping_turns())), "--json")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["red_green"] == [{"test": kit.PING_TEST, "red": True, "green": True}]
+    assert result["memory"] == ["CLAUDE.md"] and result["stage"] is None
+    assert f"red -> green  {kit.PING_TEST}" in err
+
+
+def test_a_stage_that_cannot_start_is_one_line_and_exit_2(cli, kit, script, tmp_path):
+    cassette = script(kit.ping_turns(), prompt="/sp.tasks")
+    code, _, err = cli(*run_args(kit, tmp_path, cassette, prompt="/sp.tasks"))
+    assert code == 2
+    assert "no feature under specs/ yet: start one with /sp.specify <description>" in err
+    code, _, err = cli(*run_args(kit, tmp_path, cassette, prompt="/sp.ship it"))
+    assert code == 2 and "/sp.ship is not a stage the workbench runs" in err

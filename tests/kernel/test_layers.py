@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "api": 4,
     "project": 5,
     "mcp": 5,
+    "specs": 5,
     "history": 6,
     "sandbox": 6,
     "contract": 7,

@@ -239,3 +239,28 @@ def test_a_recorded_conversation_marks_each_prompt_and_resumes_there(
     transport = ReplayTransport(cassette)
     transport.start_at_prompt(1)  # a resume after the first prompt starts at the second
     assert transport.cursor == 3
+
+
+def test_a_recording_pins_the_memory_and_names_a_changed_claude_md(
+    recorded, tmp_path, kit, fake_checks, monkeypatch
+):
+    _, path, _ = recorded
+    pinned = load_cassette(path).exchanges[0].expect["memory"]
+    assert list(pinned) == ["CLAUDE.md"]  # the baseline's own; never the user's file
+    assert "memory" not in load_cassette(path).exchanges[1].expect
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    from agent_kernel.settings import reload_settings
+
+    reload_settings()
+    workspace = Workspace.create(tmp_path / "edited-ws")
+    (workspace.root / "CLAUDE.md").write_text("New rules for the agent.\n")
+    result = run_agent(
+        kit.PROMPT,
+        handle=make_client("replay", cassette=path),
+        agent=load_agent(),
+        workspace=workspace,
+        history_dir=tmp_path / "h",
+    )
+    assert result.status == "error"
+    assert "changed since it was made: CLAUDE.md" in result.reason
+    assert f"--mode record --cassette {path}" in result.reason

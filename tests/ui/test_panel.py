@@ -217,3 +217,19 @@ def test_panel_text_answer(make_wb):
     assert panel.answer_text.value == ""
     asked = [t for t in panel.controller.result.tool_trace if t.name == "ask_user"]
     assert asked[0].output == "The user answered: keyset, please"
+
+
+def test_the_memory_tab_shows_what_a_run_is_given_and_the_checks_tab_its_red_green(
+    make_wb, offline
+):
+    wb = make_wb(PING)
+    controller = PanelController(wb)
+    assert "<code>CLAUDE.md</code>" in controller.tabs["Memory"]  # before any run
+    assert "project memory" in controller.tabs["Memory"]
+    (wb.workspace.root / "AGENTS.md").write_text("Answer 201 on create.\n")
+    assert controller.on_run(PING_PROMPT) is True
+    finish(controller)
+    assert "<code>AGENTS.md</code>" in controller.tabs["Memory"]
+    assert "Red before green" in controller.tabs["Checks"]
+    assert "tests/test_ping.py::test_ping" in controller.tabs["Checks"]
+    assert "proven" in controller.tabs["Checks"]
