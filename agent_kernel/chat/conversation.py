@@ -143,7 +143,7 @@ class RunView:
                     part["output"], part["is_error"] = event.output, event.is_error
                     break
         elif isinstance(event, Notice):
-            self.parts.append({"kind": "note", "text": f"> ⚠️ {event.message}"})
+            self.parts.append({"kind": "note", "text": f"> **Note:** {event.message}"})
         elif isinstance(event, UsageReported):
             self.sink.set_status(f"is working (turn {event.turn}, ${event.total_cost_usd:.4f})")
             return

@@ -99,7 +99,7 @@ def checks_md(checks: list[Any]) -> str:
     passed = sum(check.passed for check in checks)
     lines = [f"**Acceptance checks: {passed}/{len(checks)} passed**", ""]
     for check in checks:
-        mark = "✅" if check.passed else "❌"
+        mark = "✔" if check.passed else "✘"
         lines.append(f"- {mark} {check.description} (`{check.test}`)")
     return "\n".join(lines)
 
@@ -178,7 +178,7 @@ def adr_md(suggestions: list[str]) -> str:
 
 
 def status_md(result: Any) -> str:
-    mark = "✅" if result.status == "ok" else "⚠️"
+    mark = "✔" if result.status == "ok" else "✘"
     return f"{mark} **{result.status}**: {result.reason}"
 
 
@@ -211,5 +211,5 @@ def question_md(question: str, choices: list[str] | None) -> str:
     lines = [f"**The agent asks:** {question}"]
     if choices:
         lines += ["", *(f"- {choice}" for choice in choices)]
-    lines += ["", "Your next message is the answer (an empty-ish `skip` lets the agent assume)."]
+    lines += ["", "Your next message is the answer (`/skip` lets the agent assume)."]
     return "\n".join(lines)

@@ -174,7 +174,7 @@ def test_a_request_streams_its_work_and_ends_with_everything_the_panel_shows(
         assert "I'll read the router first." in text  # the model's streamed text
         assert "<details><summary>✓ str_replace_based_edit_tool: create " in text  # a tool fold
         assert "sandbox_app/api/routes/ping.py" in text
-        assert "✅ **ok**" in final
+        assert "✔ **ok**" in final
         assert "GET /api/ping answers 200 with a pong body." in final
         assert "**Acceptance checks: 1/1 passed**" in final
         for path in kit.PING_FILES:  # the diff: one fenced block per file
@@ -310,7 +310,7 @@ def test_the_stop_control_ends_the_run_with_its_work_kept(live, messages_server,
         assert chat.persona.processing
         await chat.persona.cancel_response()
         gate.opened.set()
-        final = await chat.wait_for("⚠️ **incomplete**")
+        final = await chat.wait_for("✘ **incomplete**")
         await chat.idle()
         assert "Stopping at the next safe point" in chat.text()
         assert "**Prompt History Record:** `history/prompts/" in final
@@ -355,7 +355,7 @@ def test_an_api_fault_and_an_unloadable_app_are_chat_messages(
         chat = Chat()
         messages_server.script([{"error": {"status": 500, "type": "api_error", "message": "boom"}}])
         chat.say(kit.PROMPT)
-        final = await chat.wait_for("⚠️ **error**")
+        final = await chat.wait_for("✘ **error**")
         await chat.idle()
         assert "API error 500 (api_error)" in final
 
