@@ -1,8 +1,9 @@
 """Where a chat works: the FastAPI project its file sits in, or the lessons' baseline.
 
-A chat file inside a FastAPI project (a folder with a `pyproject.toml` or one of the app
-conventions that discovery accepts) works on a private copy of that project, under the
-own-project rules: nothing is written back until `/apply` or `/branch`. A chat in the
+A chat file inside a FastAPI project (the nearest folder above it, not itself a package,
+with a `pyproject.toml` or one of the app conventions that discovery accepts) works on a
+private copy of that project, under the own-project rules: nothing is written back until
+`/apply` or `/branch`. A chat in the
 workbench's own tree (its `notebooks/`, say) works on the baseline, as the lessons do; so does
 a chat that no project contains, and it says so.
 """
@@ -34,6 +35,8 @@ def find_place(chat_dir: Path | str) -> Place:
     for folder in (start, *start.parents):
         if folder == repo:
             return Place(None, "the workbench's baseline app (`sandbox_app/`), in a private copy")
+        if (folder / "__init__.py").is_file():  # a package inside a project, not its root
+            continue
         if not any((folder / marker).is_file() for marker in MARKERS):
             continue
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from pycrdt import Map
 import agent_kernel.workbench as facade
 from agent_kernel.chat.conversation import META_KEY
 from agent_kernel.chat.persona import FastAPIBackendPersona
+from agent_kernel.chat.place import find_place
 
 PERSONA_ID = "jupyter-ai-personas::agent_kernel::FastAPIBackendPersona"
 HUMAN = "human-1"
@@ -37,15 +39,17 @@ CHAT_PATH = "notebooks/agent.chat"  # in the workbench's notebooks/: the baselin
 class Chat:
     """A chat document with Jupyter AI's router and persona manager on it."""
 
-    def __init__(self, content: str | None = None) -> None:
+    def __init__(
+        self, content: str | None = None, *, root: Path = REPO, path: str = CHAT_PATH
+    ) -> None:
         self.ychat = YChat()
-        self.ychat.initial_path = CHAT_PATH
+        self.ychat.initial_path = path
         if content is not None:
             self.ychat.set(content)
         self.ychat.dirty = False
         self.ychat.set_user(User(username=HUMAN, name="Ada", display_name="Ada"))
         loop = asyncio.get_running_loop()
-        self.manager = PersonaManager(chat=self.ychat, root_dir=str(REPO), event_loop=loop)
+        self.manager = PersonaManager(chat=self.ychat, root_dir=str(root), event_loop=loop)
         self.router = MessageRouter()
         self.router.connect_chat(self.ychat.get_id(), self.ychat)
         self.router.observe_chat_msg(self.ychat.get_id(), self.manager.on_chat_message)
@@ -372,3 +376,52 @@ def test_an_api_fault_and_an_unloadable_app_are_chat_messages(
         await chat.wait_for("**Commands**")
 
     run(scenario)
+
+
+def test_a_chat_works_on_the_project_it_sits_in_and_applies_only_when_asked(
+    live, messages_server, kit, tmp_path
+):
+    project = tmp_path / "root" / "notes"
+    shutil.copytree(REPO / "tests/fixtures/notes_service", project)
+    (project / "team.chat").write_text("{}", encoding="utf-8")  # the chat is not code
+    added = "def archived() -> bool:\n    return False\n"
+    turns = [
+        {"tool_calls": [kit.edit("create", "app/archive.py", file_text=added)]},
+        kit.submit(acceptance_checks=[{"description": "notes list", "test": "tests/api"}]),
+    ]
+
+    async def scenario() -> None:
+        chat = Chat(root=tmp_path / "root", path="notes/team.chat")
+        messages_server.script(turns)
+        chat.say("Add an archive helper")
+        await chat.wait_for("### Execution Contract")
+        await chat.idle()
+        assert f"This chat works on the project `{project}` (app `app.main:app`)" in chat.text()
+        assert not (project / "app/archive.py").exists()  # nothing written back yet
+        chat.say("/diff")
+        diff = await chat.wait_for("**Diff**")
+        assert "`app/archive.py`" in diff and "+def archived() -> bool:" in diff
+        await chat.idle()
+        chat.say("/apply")
+        await chat.wait_for("**Applied:**")
+        await chat.idle()
+        assert (project / "app/archive.py").read_text(encoding="utf-8") == added
+        chat.say("/branch notes-archive")
+        refused = await chat.wait_for("is not a git repository")
+        assert "**Error:** ProjectError" in refused
+
+    run(scenario)
+
+
+def test_which_project_a_chat_works_on(tmp_path):
+    assert find_place(REPO / "notebooks").project is None  # the workbench's own: the baseline
+    assert "baseline" in find_place(REPO / "notebooks").description
+    notes = REPO / "tests/fixtures/notes_service"
+    assert find_place(notes / "app" / "api").project == notes.resolve()
+    lone = tmp_path / "elsewhere"
+    lone.mkdir()
+    (lone / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    place = find_place(lone)
+    assert place.project is None
+    assert "no FastAPI project contains this chat" in place.description
+    assert "no FastAPI app found" in place.description
