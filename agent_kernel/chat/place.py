@@ -3,9 +3,8 @@
 A chat file inside a FastAPI project (the nearest folder above it, not itself a package,
 with a `pyproject.toml` or one of the app conventions that discovery accepts) works on a
 private copy of that project, under the own-project rules: nothing is written back until
-`/apply` or `/branch`. A chat in the
-workbench's own tree (its `notebooks/`, say) works on the baseline, as the lessons do; so does
-a chat that no project contains, and it says so.
+`/apply` or `/branch`. A chat in the workbench's own tree (its `notebooks/`, say) works on the
+baseline, as the lessons do; so does a chat that no project contains, and it says so.
 """
 
 from __future__ import annotations
