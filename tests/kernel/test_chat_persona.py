@@ -76,14 +76,15 @@ class Chat:
     def text(self) -> str:
         return "\n".join(self.replies())
 
-    async def wait_for(self, needle: str, timeout: float = 60) -> str:
+    async def wait_for(self, needle: str, timeout: float = 60, *, count: int = 1) -> str:
+        """The `count`-th reply holding `needle`, once it is there."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for body in self.replies():
-                if needle in body:
-                    return body
+            found = [body for body in self.replies() if needle in body]
+            if len(found) >= count:
+                return found[count - 1]
             await asyncio.sleep(0.05)
-        raise AssertionError(f"no reply with {needle!r} in time; replies:\n{self.text()}")
+        raise AssertionError(f"no reply #{count} with {needle!r} in time:\n{self.text()}")
 
     async def idle(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -399,7 +400,7 @@ def test_a_chat_works_on_the_project_it_sits_in_and_applies_only_when_asked(
         assert f"This chat works on the project `{project}` (app `app.main:app`)" in chat.text()
         assert not (project / "app/archive.py").exists()  # nothing written back yet
         chat.say("/diff")
-        diff = await chat.wait_for("**Diff**")
+        diff = await chat.wait_for("**Diff**", count=2)  # after the run's own
         assert "`app/archive.py`" in diff and "+def archived() -> bool:" in diff
         await chat.idle()
         chat.say("/apply")
@@ -425,3 +426,92 @@ def test_which_project_a_chat_works_on(tmp_path):
     assert place.project is None
     assert "no FastAPI project contains this chat" in place.description
     assert "no FastAPI app found" in place.description
+
+
+SIGNIFICANT = {
+    "title": "Use JWT bearer tokens",
+    "choice": "Stateless JWT access tokens signed with HS256.",
+    "alternatives": ["Server-side sessions", "Opaque tokens in the database"],
+    "rationale": "No session store; every service can verify tokens.",
+    "long_term_impact": True,
+    "cross_cutting": True,
+}
+
+
+def test_an_adr_is_suggested_and_written_only_when_asked(live, messages_server, kit, tmp_path):
+    async def scenario() -> None:
+        chat = Chat()
+        messages_server.script([kit.submit(decisions=[SIGNIFICANT])])
+        chat.say(kit.PROMPT)
+        final = await chat.wait_for("### Execution Contract")
+        await chat.idle()
+        assert "**ADR suggested** (nothing is written until you ask)" in final
+        assert "Use JWT bearer tokens" in final and "Reply `/adr`" in final
+        adr_dir = tmp_path / "history" / "adr"
+        assert not adr_dir.exists() or not list(adr_dir.glob("*.md"))
+        chat.say("/adr")
+        written = await chat.wait_for("ADR written:")
+        await chat.idle()
+        [adr] = adr_dir.glob("*-use-jwt-bearer-tokens.md")
+        assert adr.name in written
+
+    run(scenario)
+
+
+def test_plan_mode_refuses_writes_in_the_chat_and_accept_plan_carries_it_out(
+    live, messages_server, kit
+):
+    plan = "A ping router and its test."
+    create = kit.edit("create", "sandbox_app/api/routes/ping.py", file_text="x = 1\n")
+
+    async def scenario() -> None:
+        chat = Chat()
+        messages_server.script([{"tool_calls": [create]}, kit.submit(artifact_summary=plan)])
+        chat.say(f"/plan {kit.PROMPT}")
+        final = await chat.wait_for("This is a plan: nothing was written.")
+        await chat.idle()
+        text = chat.text()
+        assert "Permission mode: **plan**" in text
+        # the refused write: a failed tool fold with the refusal in it
+        assert "<details><summary>✗ str_replace_based_edit_tool: create " in text
+        assert "Plan mode: nothing may be written yet" in text
+        assert "plan proposed (1 edit(s), nothing written)" in final
+        workspace = Path(chat.ychat.get_metadata()[META_KEY]["workspace"])
+        assert not (workspace / "sandbox_app/api/routes/ping.py").exists()
+
+        messages_server.script([{"tool_calls": [create]}, kit.submit()])
+        chat.say("/accept-plan")
+        await chat.wait_for("### Execution Contract", count=2)
+        await chat.idle()
+        assert (workspace / "sandbox_app/api/routes/ping.py").is_file()
+        assert "The plan is accepted" in last_user_text(messages_server.received[2])
+        assert chat.ychat.get_metadata()[META_KEY]["permission_mode"] == "accept-edits"
+
+    run(scenario)
+
+
+def test_spec_commands_go_to_the_run_and_new_starts_afresh(live, messages_server, kit):
+    async def scenario() -> None:
+        chat = Chat()
+        messages_server.script([kit.submit()])
+        chat.say("/sp.specify a ping endpoint")
+        await chat.wait_for("### Execution Contract")
+        await chat.idle()
+        first = chat.ychat.get_metadata()[META_KEY]["session"]
+        assert (
+            said(messages_server.received[0].body["messages"][0]) == "/sp.specify a ping endpoint"
+        )
+
+        chat.say("/new")
+        await chat.wait_for("New session")
+        await chat.idle()
+        messages_server.script([kit.submit()])
+        chat.say("Start over")
+        await chat.wait_for("### Execution Contract", count=2)
+        await chat.idle()
+        assert len(messages_server.received[1].body["messages"]) == 1  # nothing earlier went
+        assert chat.ychat.get_metadata()[META_KEY]["session"] != first
+        chat.say("/nonsense")
+        await chat.wait_for("Unknown command `/nonsense`")
+
+    run(scenario)
