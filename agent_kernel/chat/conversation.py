@@ -72,8 +72,14 @@ class ChatSink(Protocol):
     def set_metadata(self, value: dict[str, Any]) -> None: ...
 
 
-def no_key_text(ci: bool) -> str:
-    why = "CI runs offline" if ci else "no `ANTHROPIC_API_KEY` is set"
+def no_key_text(settings: Any) -> str:
+    """Why the chat cannot run the agent now, how to go live, and the scripted tour."""
+    if settings.ci:
+        why = "CI runs offline"
+    elif settings.api_key:
+        why = f"`WORKBENCH_MODE` is `{settings.mode}`, which never calls the model"
+    else:
+        why = "no `ANTHROPIC_API_KEY` is set"
     return (
         f"**No model to answer:** {why}, so this chat cannot run the agent on your message, "
         "and it will not make an answer up.\n\n"
@@ -290,7 +296,7 @@ class Conversation:
     def can_run(self) -> bool:
         mode, _ = choose_mode(self.options.get("mode"), get_settings())
         if mode == "replay":
-            self.sink.post(no_key_text(get_settings().ci))
+            self.sink.post(no_key_text(get_settings()))
             return False
         return True
 
@@ -365,8 +371,16 @@ class Conversation:
                 self.view.interject(body)
             self.sink.set_status("waits for your answer")
 
+        def forget() -> None:  # nobody answered in time: the next message is not an answer
+            if self.waiter is waiter:
+                self.waiter = None
+                if self.view is not None:
+                    self.view.interject("No answer in time; the agent goes on without one.")
+
         self.loop.call_soon_threadsafe(open_)
         answered = waiter.event.wait(self.answer_timeout)
+        if not answered:
+            self.loop.call_soon_threadsafe(forget)
         return waiter.answer if answered else None
 
     def ask(self, question: str, choices: list[str] | None) -> str | None:

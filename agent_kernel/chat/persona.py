@@ -70,6 +70,11 @@ class FastAPIBackendPersona(BasePersona):
         """The chat's stop control: the run ends at its next safe point, its work kept."""
         self.conversation.stop()
 
+    async def shutdown(self) -> None:
+        """The chat closes or the personas reload: a run in flight stops, its work kept."""
+        self.conversation.stop()
+        await super().shutdown()
+
     # -- the conversation's ChatSink ------------------------------------------------------
 
     def post(self, body: str) -> str:

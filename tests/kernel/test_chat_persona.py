@@ -515,3 +515,21 @@ def test_spec_commands_go_to_the_run_and_new_starts_afresh(live, messages_server
         await chat.wait_for("Unknown command `/nonsense`")
 
     run(scenario)
+
+
+def test_a_key_with_replay_mode_says_why_nothing_runs(monkeypatch, kit, messages_server):
+    from agent_kernel.settings import reload_settings
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", kit.canary())
+    monkeypatch.setenv("WORKBENCH_MODE", "replay")
+    reload_settings()
+
+    async def scenario() -> None:
+        chat = Chat()
+        chat.say("Add a GET /api/ping route")
+        reply = await chat.wait_for("**No model to answer:**")
+        await chat.idle()
+        assert "`WORKBENCH_MODE` is `replay`" in reply
+        assert messages_server.received == []
+
+    run(scenario)
