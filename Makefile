@@ -9,6 +9,7 @@ KERNEL_NAME      := fastapi-workbench
 KERNEL_DISPLAY   := FastAPI Workbench (.venv)
 KERNELSPEC       := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 LAB_OVERRIDES    := $(VENV)/share/jupyter/lab/settings/overrides.json
+CHAT_CONFIG      := $(VENV)/etc/jupyter/jupyter_jupyter_ai_persona_manager_config.json
 
 JUPYTER_PORT     ?= 8888
 JUPYTER_IP       ?= 127.0.0.1
@@ -23,7 +24,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # The workbench's own bytecode is compiled here, incrementally: an editable install leaves
 # it to the first import, which never caches it where PYTHONDONTWRITEBYTECODE is set (many
 # container images), so every kernel and CLI start would compile the package again.
-install: $(STAMP) $(KERNELSPEC) $(LAB_OVERRIDES)
+install: $(STAMP) $(KERNELSPEC) $(LAB_OVERRIDES) $(CHAT_CONFIG)
 	@$(PY) -m compileall -q agent_kernel
 
 $(PY):
@@ -43,6 +44,12 @@ $(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/noteboo
 # JupyterLab's defaults for this venv's server only: no news question on first start, which
 # would cover the notebook's outputs (a setting in JupyterLab's overrides.json, no patch).
 $(LAB_OVERRIDES): agent_kernel/notebook/lab_overrides.json | $(STAMP)
+	mkdir -p $(dir $@)
+	cp $< $@
+
+# The chat's persona picker starts on the workbench's agent: a setting in the config file of
+# jupyter-ai-persona-manager's server extension, for this venv's server only.
+$(CHAT_CONFIG): agent_kernel/chat/persona_manager_config.json | $(STAMP)
 	mkdir -p $(dir $@)
 	cp $< $@
 

@@ -41,6 +41,9 @@ NEVER_COPIED = frozenset(
     | {".mypy_cache", ".ruff_cache", ".tox", ".nox", ".coverage", "htmlcov", META_DIR}
 )
 NEVER_COPIED_SUFFIXES = (".pyc", ".db", ".sqlite", ".sqlite3", ".db-journal", ".db-wal", ".db-shm")
+# A JupyterLab chat is the conversation, not the code: it changes while the agent works, so it
+# must neither be copied nor count as the user's edit when the change is applied.
+NEVER_COPIED_SUFFIXES += (".chat",)
 STATE_FILE = "project.json"
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "workbench", "GIT_AUTHOR_EMAIL": "workbench@localhost"}
 

@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "notebook": 1,
     "terminal": 1,
     "evals": 1,
+    "chat": 1,
     "workbench": 2,
     "agent": 3,
     "tools": 4,
