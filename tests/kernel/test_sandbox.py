@@ -64,14 +64,23 @@ def test_a_timeout_kills_the_sandboxed_run_and_what_it_started(workspace, how):
     pids = json.loads((workspace.root / "hang.json").read_text())
     assert pids["me"] < 10  # it ran in a PID namespace of its own, so its pids mean nothing here
     # Nothing of the run is left: its namespace went with it. Look for the sleeper by its
-    # command line among this machine's processes.
+    # command line among this machine's processes (the kernel reaps a killed namespace
+    # asynchronously: give it a few seconds).
+    deadline = time.monotonic() + 10
+    while alive(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(tag), "a process of the run is still alive"
+
+
+def alive(tag: str) -> bool:
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                line = (proc / "cmdline").read_bytes()
+                if tag.encode() in (proc / "cmdline").read_bytes():
+                    return True
             except OSError:
                 continue
-            assert tag.encode() not in line, f"process {proc.name} of the run is still alive"
+    return False
 
 
 def test_stop_kills_a_sandboxed_run_at_once(workspace, how):
