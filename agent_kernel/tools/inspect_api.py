@@ -34,7 +34,15 @@ DIST_SUFFIXES = (".dist-info", ".egg-info")
 
 @lru_cache(maxsize=1)
 def _distributions() -> dict[str, list[str]]:
-    return importlib.metadata.packages_distributions()
+    """Import name -> distributions, read by the standard library's own finder only: another
+    finder on `sys.meta_path` (the `importlib_metadata` backport that Jupyter's extensions
+    load) lists the same distributions with other file lists."""
+    found: dict[str, list[str]] = {}
+    finder = importlib.metadata.MetadataPathFinder
+    for dist in finder.find_distributions(importlib.metadata.DistributionFinder.Context()):
+        for top in _top_level_names(dist):
+            found.setdefault(top, []).append(dist.metadata["Name"])
+    return found
 
 
 def _squash(name: str) -> str:
