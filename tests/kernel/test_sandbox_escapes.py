@@ -371,3 +371,31 @@ def test_a_fifo_blocks_nothing(attack, workspace):
     assert "b/app_pipe" not in workspace.diff()
     attack([view("pytest.ini")])  # a later run in the same workspace
     assert time.monotonic() - started < 60
+
+
+def test_code_the_interpreter_runs_by_itself_stays_inside(
+    attack, workspace, tmp_path, kit, monkeypatch
+):
+    """sitecustomize.py and a root conftest.py run in whatever starts Python or pytest there:
+    only ever inside the sandbox."""
+    key = kit.canary()
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    marker = tmp_path / "ran-outside"
+    payload = (
+        "import os, pathlib\n"
+        "found = [open(f'/proc/{p}/environ', 'rb').read() for p in os.listdir('/proc')"
+        " if p.isdigit()]\n"
+        f"pathlib.Path({str(marker)!r}).write_text(repr(found))\n"
+        "pathlib.Path('seen-by-' + os.path.basename(__file__)).write_text(repr(found))\n"
+    )
+    attack(
+        [
+            create("sitecustomize.py", payload),
+            create("conftest.py", payload),
+            command("python", "-m", "pip", "show", "fastapi"),
+            run_tests("tests/"),
+        ]
+    )
+    assert not marker.exists()
+    seen = [p.read_text() for p in workspace.root.glob("seen-by-*")]
+    assert seen and not any(key in text for text in seen)
