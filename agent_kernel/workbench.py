@@ -50,6 +50,18 @@ def cassette_for(name: str) -> Path:
     return REPO_ROOT / "notebooks" / "cassettes" / f"{name}.yaml"
 
 
+def _server_question(approver: Approver) -> Callable[[Any], bool]:
+    """A project's MCP server put to the person who approves edits, as a proposal of its own."""
+    from .tools.permissions import EditProposal
+
+    def ask(config: Any) -> bool:
+        shown = f"Start MCP server {config.describe()} from the project's .mcp.json?"
+        decision = approver(EditProposal("start MCP server", config.name, shown, {}))
+        return bool(decision is not None and decision.approved)
+
+    return ask
+
+
 def warm_up() -> None:
     """Start what makes the first test run and live check quick (idempotent, never raises)."""
     prestart_pytest()  # the first test run finds pytest and the app stack imported
@@ -330,6 +342,11 @@ class Workbench:
         from .agent.runner import run_agent
 
         mode = check_mode(permission_mode or self.permission_mode)
+        # A person approving edits (the panel, the chat) is asked about a project's MCP
+        # servers the same way, unless the servers to start were named up front.
+        approve_mcp = self.approve_mcp
+        if approve_mcp is None and approver is not None:
+            approve_mcp = _server_question(approver)
         if approvals:
             approver = approvals_from(approvals)
         approver = approver or self.approver
@@ -353,7 +370,7 @@ class Workbench:
             command=command or self.command or f"Workbench({self.name or ''}).run",
             test_timeout=self.test_timeout,
             mcp_servers=self.mcp_servers,
-            approve_mcp=self.approve_mcp,
+            approve_mcp=approve_mcp,
             session=self.session,
             permission_mode=mode,
             approver=approver,

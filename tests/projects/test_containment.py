@@ -164,3 +164,48 @@ def test_sandbox_off_warns_on_every_run(notes, tmp_path):
 def test_an_unknown_sandbox_mode_is_a_clear_error(notes, tmp_path):
     with pytest.raises(ValueError, match="unknown sandbox mode 'maybe': choose on or off"):
         workbench(notes, tmp_path, [], sandbox="maybe")
+
+
+SERVER = """
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("docs")
+
+
+@server.tool()
+def where() -> str:
+    import os
+    return "pids " + " ".join(sorted(p for p in os.listdir("/proc") if p.isdigit()))
+
+
+server.run()
+"""
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_the_person_who_approves_edits_is_asked_about_a_projects_server(
+    notes, tmp_path, approved, monkeypatch
+):
+    import sys
+
+    from agent_kernel.tools.permissions import Approval
+
+    monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))
+    (notes / "docs_server.py").write_text(SERVER)
+    config = {"mcpServers": {"docs": {"command": sys.executable, "args": ["docs_server.py"]}}}
+    (notes / ".mcp.json").write_text(json.dumps(config))
+    asked = []
+
+    def person(proposal):
+        asked.append(proposal)
+        return Approval(approved, "" if approved else "not today")
+
+    wb = workbench(notes, tmp_path, [{"name": "mcp__docs__where", "input": {}}])
+    wb.start("Probe the worktree.", approver=person).join(120)
+    result = wb.last_result
+    assert [p.command for p in asked] == ["start MCP server"] and asked[0].path == "docs"
+    output = next(t.output for t in result.tool_trace if t.name == "mcp__docs__where")
+    if approved:  # started, in a PID namespace of its own
+        assert output.startswith("pids ") and max(map(int, output.split()[1:])) < 10, output
+    else:
+        assert "pids" not in output
