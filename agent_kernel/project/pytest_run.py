@@ -96,13 +96,21 @@ def run_pytest_args(
     outcomes: Path | None = None,
     cancel: threading.Event | None = None,
     extra_env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
 ) -> TestRun:
     """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is.
 
     `extra_env` adds variables to the scrubbed environment (e.g. pytest's own switches).
+    It runs in `cwd` (relative to the workspace), else where the project's tests run
+    (`test_dir`), on the project's own interpreter when it has one. A `-q` given here is
+    not doubled: `-qq` would drop the counts from pytest's last line.
     """
-    argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
+    quiet = [] if any(_is_quiet(a) for a in args) else ["-q"]
+    argv = [*quiet, "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
+    run_dir = _run_dir(workspace, cwd)
+    if run_dir != root:  # paths given from the workspace's root still name the same files
+        argv = [_from_root(a, workspace.root, Path(run_dir)) for a in argv]
     env = safe_environment(root)
     # A project copy adds its own settings (its .env values, `env=`) and import root.
     project_env = getattr(workspace, "test_environment", None)
@@ -113,7 +121,10 @@ def run_pytest_args(
         env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(PLUGIN_DIR)])
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
-    run = run_pytest_process(argv, cwd=root, env=env, timeout=timeout, cancel=cancel)
+    python = getattr(workspace, "python", None)
+    run = run_pytest_process(
+        argv, cwd=run_dir, env=env, timeout=timeout, cancel=cancel, python=python
+    )
     output, timed_out, duration = run.output, run.timed_out, run.duration
     if run.cancelled:
         output += "\n[stopped: the run was stopped; the test process group was killed]\n"
@@ -129,3 +140,30 @@ def run_pytest_args(
         counts=parse_counts(output),
         stopped=run.cancelled,
     )
+
+
+def _from_root(arg: str, root: Path, run_dir: Path) -> str:
+    if arg.startswith("-"):
+        return arg
+    path, sep, node = arg.partition("::")
+    if path and not (run_dir / path).exists() and (root / path).exists():
+        return str(root / path) + sep + node
+    return arg
+
+
+def _is_quiet(arg: str) -> bool:
+    return arg == "--quiet" or (arg.startswith("-q") and set(arg[1:]) == {"q"})
+
+
+def _run_dir(workspace: Workspace, cwd: str | Path | None) -> str:
+    """The folder pytest runs in: `cwd` when given (inside the workspace), else the
+    project's test folder, else the workspace's root."""
+    if cwd is not None:
+        return str(workspace.resolve(str(cwd)))
+    test_dir = "."
+    if hasattr(type(workspace), "info"):  # a project copy
+        try:
+            test_dir = workspace.info.test_dir  # type: ignore[attr-defined]
+        except Exception:  # an app the agent broke: its tests still run, from the root
+            test_dir = "."
+    return str(workspace.root / test_dir) if test_dir != "." else str(workspace.root)

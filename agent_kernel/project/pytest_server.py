@@ -13,6 +13,12 @@ with a scrubbed environment (a run finds no key in `/proc/<server>/environ` eith
 exits once every process that used it is gone and IDLE_GRACE has passed. Without `fork()`,
 with WORKBENCH_WARM_PYTEST=0, or after repeated server faults, runs are plain subprocesses.
 
+A project with its own interpreter gets a server of that interpreter, which has none of the
+workbench's packages: this file and the modules it imports use the standard library only,
+and the server is started by path (`python .../pytest_server.py ADDRESS`). Each run reseeds
+what a fork would otherwise share with every other run: `random`, Faker's generator and
+NumPy's legacy global state, so two runs draw different values as two `pytest` calls do.
+
 Protocol, one connection per run, one JSON object per line: the client sends {"argv",
 "cwd", "env", "path", "output"}; the server answers {"pid": N} once the child runs, then
 {"exit": code}. A connection closed before the exit reply kills the run.
@@ -42,9 +48,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import source_only, warmup
-from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
-from .safe_env import safe_environment
+if __package__:
+    from . import fork_state, source_only, warmup
+    from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
+    from .safe_env import safe_environment
+else:  # started by path on a project's interpreter: only the child's needs, by path too
+    import importlib.util
+
+    def _sibling(name: str) -> Any:
+        spec = importlib.util.spec_from_file_location(
+            f"_workbench_{name}", Path(__file__).with_name(f"{name}.py")
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    source_only = _sibling("source_only")
+    fork_state = _sibling("fork_state")
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
@@ -158,7 +180,9 @@ def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) ->
         # As `python -m pytest` run in cwd with PYTHONPATH: cwd first, then the given paths.
         sys.path[:1] = [request["cwd"], *request["path"]]
         sys.dont_write_bytecode = True
-        source_only.install(request["cwd"])  # never a .pyc that an edit in the same second outdated
+        for root in [request["cwd"], *request.get("roots", [])]:
+            source_only.install(root)  # never a .pyc that an edit in the same second outdated
+        fork_state.reseed()
         import pytest
 
         code = int(pytest.main([*filters, *request["argv"]]))
@@ -308,7 +332,9 @@ def _alive(pid: int) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m agent_kernel.project.pytest_server ADDRESS`: detach, then serve until idle."""
+    """`python pytest_server.py ADDRESS`: detach, then serve until idle."""
+    if sys.path and os.path.abspath(sys.path[0]) == str(Path(__file__).resolve().parent):
+        del sys.path[0]  # started by path: this folder is not the tests' business
     address = Path(argv[0])
     if os.fork():  # the starter waits for this parent only; the server is nobody's child
         os._exit(0)
@@ -336,13 +362,21 @@ def socket_dir() -> Path:
     return folder
 
 
-def server_address() -> Path:
+def server_address(python: str | None = None) -> Path:
     """One server per interpreter, version of this module and state of site-packages."""
-    purelib = Path(sysconfig.get_paths()["purelib"])
+    if python is None or os.path.abspath(python) == os.path.abspath(sys.executable):
+        python, version = sys.executable, sys.version
+        purelib = Path(sysconfig.get_paths()["purelib"])
+    else:
+        version = ""
+        found = sorted(
+            Path(os.path.abspath(python)).parent.parent.glob("lib/python3*/site-packages")
+        )
+        purelib = found[0] if found else Path(python)
     key = "\0".join(
         [
-            sys.executable,
-            sys.version,
+            python,
+            version,
             str(Path(__file__).stat().st_mtime_ns),
             str(purelib.stat().st_mtime_ns if purelib.exists() else 0),
         ]
@@ -368,10 +402,12 @@ class WarmPytest:
     def usable(self) -> bool:
         return enabled() and self.failures < MAX_FAILURES
 
-    def prestart(self) -> None:
+    def prestart(self, python: str | None = None) -> None:
         """Make sure a server runs (starting it in the background), before a run needs it."""
         if self.usable:
-            threading.Thread(target=self._warm_up, name="warm-pytest", daemon=True).start()
+            threading.Thread(
+                target=self._warm_up, args=(python,), name="warm-pytest", daemon=True
+            ).start()
 
     def run(
         self,
@@ -381,18 +417,20 @@ class WarmPytest:
         env: Mapping[str, str],
         timeout: float,
         cancel: threading.Event | None = None,
+        python: str | None = None,
     ) -> BoundedRun:
         """One pytest run in a forked child; past `timeout` or on `cancel`, its group is killed."""
         started = time.monotonic()
         deadline = started + timeout
         path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         try:
-            conn = self._connect()
+            conn = self._connect(python)
         except OSError as exc:
             self.failures += 1
             raise ServerError(f"no pytest server: {exc}") from exc
         with conn, tempfile.NamedTemporaryFile(prefix="pytest-run-", suffix=".log") as sink:
             request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "path": path}
+            request["roots"] = path
             request["output"] = sink.name
             try:
                 conn.sendall(json.dumps(request).encode() + b"\n")
@@ -422,12 +460,13 @@ class WarmPytest:
         duration = time.monotonic() - started
         return BoundedRun(exit_code, timed_out, output, duration, cancelled)
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, python: str | None = None) -> None:
         with contextlib.suppress(Exception):
-            self._connect().close()
+            self._connect(python).close()
 
-    def _connect(self) -> socket.socket:
-        address = server_address()
+    def _connect(self, python: str | None = None) -> socket.socket:
+        python = python or sys.executable
+        address = server_address(python)
         try:
             return _open(address)
         except (FileNotFoundError, ConnectionRefusedError):
@@ -439,15 +478,7 @@ class WarmPytest:
                 pass
             with contextlib.suppress(FileNotFoundError):
                 address.unlink()  # left by a server that died
-            starter = subprocess.Popen(
-                [sys.executable, "-m", "agent_kernel.project.pytest_server", str(address)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=tempfile.gettempdir(),
-                env=server_environment(),
-                start_new_session=True,
-            )
+            starter = start_pytest_server(python, address)
             starter.wait(timeout=START_WAIT)
             waited_until = time.monotonic() + START_WAIT
             while True:
@@ -457,6 +488,20 @@ class WarmPytest:
                     if time.monotonic() > waited_until:
                         raise
                     time.sleep(0.01)
+
+
+def start_pytest_server(python: str, address: Path) -> subprocess.Popen[bytes]:
+    """Start the warm pytest server of `python` at `address` (it detaches; the starter
+    returned exits at once). Every server process starts here."""
+    return subprocess.Popen(
+        [python, str(Path(__file__).resolve()), str(address)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tempfile.gettempdir(),
+        env=server_environment(),
+        start_new_session=True,
+    )
 
 
 def _open(address: Path) -> socket.socket:
@@ -506,9 +551,9 @@ class _Replies:
 WARM = WarmPytest()
 
 
-def prestart() -> None:
+def prestart(python: str | None = None) -> None:
     """Have a warm server ready (or starting) before the first test run needs it."""
-    WARM.prestart()
+    WARM.prestart(python)
 
 
 def run_pytest_process(
@@ -518,15 +563,21 @@ def run_pytest_process(
     env: Mapping[str, str],
     timeout: float,
     cancel: threading.Event | None = None,
+    python: str | None = None,
 ) -> BoundedRun:
     """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise.
 
-    Setting `cancel` (the panel's Stop) kills the run at once, as its time limit would.
+    `python` is the project's interpreter (the workbench's when None). Setting `cancel` (the
+    panel's Stop) kills the run at once, as its time limit would.
     """
+    python = python or sys.executable
     if WARM.usable:
         with contextlib.suppress(ServerError):
-            return WARM.run(argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel)
-    command = [sys.executable, "-m", "agent_kernel.project.source_only", *argv]  # pytest, see there
+            return WARM.run(
+                argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel, python=python
+            )
+    source_only_path = str(Path(__file__).with_name("source_only.py"))
+    command = [python, source_only_path, *argv]  # pytest, compiled from source: see there
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
 
 
