@@ -68,6 +68,7 @@ else:  # started by path on a project's interpreter: only the child's needs, by 
     source_only = _sibling("source_only")
     fork_state = _sibling("fork_state")
 
+SIBLINGS = ("pytest_server", "source_only", "fork_state")  # a change in any: a new server
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
 GRACE_ENV = "WORKBENCH_PYTEST_GRACE"
@@ -377,7 +378,7 @@ def server_address(python: str | None = None) -> Path:
         [
             python,
             version,
-            str(Path(__file__).stat().st_mtime_ns),
+            *(str(Path(__file__).with_name(f"{n}.py").stat().st_mtime_ns) for n in SIBLINGS),
             str(purelib.stat().st_mtime_ns if purelib.exists() else 0),
         ]
     )
