@@ -151,7 +151,8 @@ def test_the_client_behaves_as_a_testclient(make_project, tmp_path):
             "main.py": (
                 "from fastapi import FastAPI, Response\nfrom fastapi.responses import "
                 "RedirectResponse\n\napp = FastAPI()\n\n\n"
-                '@app.get("/boom")\ndef boom() -> None:\n    raise ValueError("no such thing")\n\n\n'
+                '@app.get("/boom")\ndef boom() -> None:\n'
+                '    raise ValueError("no such thing")\n\n\n'
                 '@app.get("/old")\ndef old():\n    return RedirectResponse("/new")\n\n\n'
                 '@app.get("/new")\ndef new(q: str = "") -> dict:\n    return {"q": q}\n\n\n'
                 '@app.post("/echo")\ndef echo(body: dict, response: Response) -> dict:\n'
