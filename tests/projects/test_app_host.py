@@ -52,6 +52,11 @@ SQLMODEL_APP = {
         "def test_runs_on_the_projects_own_stack():\n"
         '    assert fastapi.__version__ == "0.95.2"\n'
         '    assert pydantic.VERSION.startswith("1.")\n'
+        "\n\ndef test_forked_from_the_warm_server_of_this_interpreter():\n"
+        "    import os, sys\n"
+        "    parent = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')\n"
+        "    assert parent[1].endswith(b'project/pytest_server.py'), parent\n"
+        "    assert os.path.abspath(parent[0].decode()) == sys.executable\n"
     ),
 }
 ITEM_MODEL = (
@@ -98,7 +103,7 @@ def test_an_older_fastapi_in_the_projects_venv_is_the_one_checked_and_tested(
     assert fastapi.__version__ != "0.95.2"  # the workbench's own stay as they were
     run = wb.pytest()
     assert run.passed, run.output
-    assert run.counts["passed"] == 1
+    assert run.counts["passed"] == 2
 
 
 RANDOM_TESTS = {
