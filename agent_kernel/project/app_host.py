@@ -53,6 +53,7 @@ STACK = (
     "starlette.middleware.errors",
     "starlette.responses",
     "pydantic",
+    "pydantic.v1",  # FastAPI imports it on the first route, to tell v1 models apart
     "anyio",
     "anyio._backends._asyncio",
     "sqlalchemy",
@@ -63,6 +64,7 @@ STACK = (
     "email.mime.text",
 )
 KEPT_STATUSES = 256
+SPARE_PAUSE = 0.3  # seconds a new spare child waits before it pays its copy-on-write
 
 
 # -- frames --------------------------------------------------------------------------------
@@ -342,15 +344,18 @@ def serve_check(channel: Channel, request: dict[str, Any]) -> int:
     roots = request["roots"]
     channel.send({"pid": os.getpid()})
     what = "importing"
+    started = time.perf_counter()
     try:
         app = _load_app(request)
+        imported = time.perf_counter()
         what = "starting up (lifespan)"
         server = _Asgi(app)
         server.startup()
     except BaseException as exc:
         channel.send({"error": describe_failure(exc, what, roots)})
         return 1
-    channel.send({"ready": True, "pid": os.getpid()})
+    timing = {"import_s": imported - started, "startup_s": time.perf_counter() - imported}
+    channel.send({"ready": True, "pid": os.getpid(), **timing})
     while True:
         try:
             head, body = channel.receive()
@@ -373,6 +378,35 @@ def serve_check(channel: Channel, request: dict[str, Any]) -> int:
             what = f"handling {head['method']} {head['path']}"
             reply["app_error"] = describe_failure(error, what, roots)
         channel.send(reply, payload)
+
+
+def _spare(control: socket.socket, inherited: list[int]) -> None:
+    """A child forked ahead of its check: it pays the fork's copy-on-write now, then waits
+    for a check (the request, and the kernel's connection as a file descriptor). Never
+    returns."""
+    code = 0
+    try:
+        signal.set_wakeup_fd(-1)
+        for fd in inherited:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        # A collection writes to every object it visits: the pages the check would copy one
+        # fault at a time while it imports are copied here, before anyone waits for them;
+        # after a pause, so as not to compete for a CPU with the check that has just begun.
+        if not select.select([control], [], [], SPARE_PAUSE)[0]:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+        message, fds, _, _ = socket.recv_fds(control, 1 << 22, 1)
+        if not fds:
+            os._exit(0)
+        request = json.loads(message)
+        _child(socket.socket(fileno=fds[0]), request, [control.fileno()])
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+        code = 3
+    os._exit(code)
 
 
 def _child(conn: socket.socket, request: dict[str, Any], inherited: list[int]) -> None:
@@ -407,6 +441,7 @@ class Host:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         self.children: set[int] = set()
+        self.spare: tuple[int, socket.socket] | None = None  # (pid, its control socket)
         self.statuses: dict[int, int] = {}
         self.callers: set[int] = set()
         self.preloaded: set[str] = set()
@@ -424,6 +459,7 @@ class Host:
     def serve(self) -> None:
         self.preload(list(STACK))
         gc.freeze()
+        self._fork_spare()
         try:
             while not self._done():
                 ready, _, _ = select.select([self.listener, self.wake_r], [], [], 1.0)
@@ -437,7 +473,29 @@ class Host:
             for path in (self.address, self.address.with_suffix(".pid")):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+            self._drop_spare()
             self.listener.close()
+
+    def _inherited(self) -> list[int]:
+        return [self.listener.fileno(), self.wake_r, self.wake_w]
+
+    def _fork_spare(self) -> None:
+        """Fork the child the next check will use (see `_spare`)."""
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            parent_end.close()
+            _spare(child_end, self._inherited())
+        child_end.close()
+        self.spare = (pid, parent_end)
+
+    def _drop_spare(self) -> None:
+        if self.spare is not None:
+            pid, control = self.spare
+            self.spare = None
+            control.close()  # the spare reads nothing and exits
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _accept(self) -> None:
         conn, _ = self.listener.accept()
@@ -459,22 +517,45 @@ class Host:
                 channel.send({"ok": True, "pid": os.getpid()})
             conn.close()
             return
-        self.preload(head.get("preload", []))
-        inherited = [self.listener.fileno(), self.wake_r, self.wake_w]
-        pid = os.fork()
-        if pid == 0:
-            _child(conn, head, inherited)
+        new = [name for name in head.get("preload", []) if name not in self.preloaded]
+        if new:  # the spare has not got them: a child forked after their import has
+            self._drop_spare()
+            self.preload(new)
+        pid = self._hand_over(conn, head)
         self.children.add(pid)
         conn.close()
+        self._fork_spare()
+
+    def _hand_over(self, conn: socket.socket, head: dict[str, Any]) -> int:
+        """The check's child: the spare, given the connection, else a child forked now."""
+        if self.spare is not None:
+            pid, control = self.spare
+            self.spare = None
+            try:
+                socket.send_fds(control, [json.dumps(head).encode()], [conn.fileno()])
+                control.close()
+                return pid
+            except OSError:
+                control.close()
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        pid = os.fork()
+        if pid == 0:
+            _child(conn, head, self._inherited())
+        return pid
 
     def _reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if self.spare is not None and pid == self.spare[0]:
+                self.spare[1].close()
+                self.spare = None
+                continue
             self.children.discard(pid)
             self.statuses[pid] = os.waitstatus_to_exitcode(status)
             while len(self.statuses) > KEPT_STATUSES:

@@ -198,20 +198,35 @@ def third_party_imports(info: ProjectInfo) -> list[str]:
     for path in python_files(info.root):
         if "test" in path.name or "alembic" in path.parts or "tests" in path.parts:
             continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, OSError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module]
-            else:
-                continue
-            found.update(n for n in names if n.split(".")[0] not in own)
+        found.update(n for n in _imports_of(path) if n.split(".")[0] not in own)
     stdlib = getattr(sys, "stdlib_module_names", frozenset())
     return sorted(n for n in found if n.split(".")[0] not in stdlib or "." in n)
+
+
+_import_cache: dict[str, tuple[int, frozenset[str]]] = {}
+
+
+def _imports_of(path: Path) -> frozenset[str]:
+    """The absolute module names a file imports (cached until the file changes)."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    cached = _import_cache.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    names: set[str] = set()
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    _import_cache[str(path)] = (stamp, frozenset(names))
+    return frozenset(names)
 
 
 class HostedApp:
@@ -332,6 +347,7 @@ class HostedClient(httpx.Client):
     def __init__(self, app: HostedApp, *, raise_server_exceptions: bool, root: Path) -> None:
         self.hosted = app
         self.project_root = str(root)
+        self.timing: dict[str, float] = {}  # seconds the child spent importing, starting
         super().__init__(
             transport=HostTransport(app, raise_server_exceptions, REQUEST_TIMEOUT),
             base_url="http://testserver",
@@ -419,4 +435,6 @@ def open_hosted_client(
     if "error" in reply:
         app.kill()
         raise AppLoadError(explain(reply["error"], request["env"], info=info))
-    return HostedClient(app, raise_server_exceptions=raise_server_exceptions, root=info.root)
+    client = HostedClient(app, raise_server_exceptions=raise_server_exceptions, root=info.root)
+    client.timing = {k: v for k, v in reply.items() if k.endswith("_s")}
+    return client
