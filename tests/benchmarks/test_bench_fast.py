@@ -110,3 +110,22 @@ def test_generated_project_uses_absolute_imports(tmp_path):
         in (root / "app/api/routes/extra1.py").read_text()
     )
     assert bench_project_check.bare_import(root) > 0
+
+
+def test_app_host_benchmark_is_well_formed():
+    from benchmarks import bench_app_host
+
+    result = bench_app_host.run_host(repeats=1, sizes=(0, 2))
+
+    well_formed(result, "app_host")
+    assert set(result.data["sizes"]) == {"0", "2"}
+    assert all(size["ratio"] > 0 for size in result.data["sizes"].values())
+
+
+def test_project_pytest_benchmark_is_well_formed():
+    from benchmarks import bench_app_host
+
+    result = bench_app_host.run_pytest(repeats=1)
+
+    well_formed(result, "project_pytest")
+    assert len(result.data["workbench"]) == len(result.data["by_hand"]) == 1
