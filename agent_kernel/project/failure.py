@@ -84,8 +84,9 @@ def explain(
     names, how = missing_settings(failure, env, info)
     if names:
         given = ", ".join(f"{n!r}: ..." for n in names)
+        which = "which is not set" if len(names) == 1 else "which are not set"
         return (
-            f"{how} {', '.join(names)}, which is not set: put it in the project's .env, or "
+            f"{how} {', '.join(names)}, {which}: put it in the project's .env, or "
             f"pass Workbench(project=..., env={{{given}}}) ({text})"
         )
     joined = " ".join(f"{e['type']} {e['message']}" for e in chain)
