@@ -330,6 +330,14 @@ class ProjectWorkspace(Workspace):
             + f"; pytest configuration: {info.pytest_config or 'none (pytest defaults)'}. "
             "`run_tests` runs them with the project's own conftest.py.",
         ]
+        if info.test_dir != ".":
+            lines.append(f"pytest runs in `{info.test_dir}/` ({info.test_dir_found_by}).")
+        if not self.interpreter.own:
+            lines.append(
+                "The project runs on its own interpreter, not the workbench's: "
+                f"{self.interpreter.describe(self.source)}. Write code for these versions; "
+                "`run_command`'s python is this interpreter."
+            )
         if self.env_files:
             names = sorted(self.environment())
             lines.append(

@@ -60,8 +60,10 @@ class Interpreter:
     def describe(self, root: Path | None = None) -> str:
         shown = self.path
         if root is not None:
-            with contextlib.suppress(ValueError):
+            try:
                 shown = Path(self.path).relative_to(root).as_posix()
+            except ValueError:
+                shown = "python"  # outside the project: no machine path in a prompt
         found = self.versions()
         if not found:
             return f"{shown} ({self.found_by}; it did not start)"

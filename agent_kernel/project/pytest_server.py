@@ -139,7 +139,10 @@ def _preload() -> list[str]:
     from importlib.metadata import entry_points
 
     preloaded = set()
-    for plugin in entry_points(group="pytest11"):
+    found = entry_points()
+    # `entry_points(group=...)` is Python 3.10's; a project's 3.9 has the mapping only.
+    plugins = found.select(group="pytest11") if hasattr(found, "select") else found["pytest11"]
+    for plugin in plugins:
         if plugin.name not in SKIPPED_PLUGINS:
             with contextlib.suppress(Exception):
                 plugin.load()
@@ -149,10 +152,26 @@ def _preload() -> list[str]:
     gc.freeze()
     # pytest would rewrite the asserts of plugin modules it imports itself, and says so when
     # it finds them imported already. Here that is by design, so only that note is silenced.
+    if not _names_after_semicolon():
+        # Older pytest writes "rewritten: NAME", and a colon cannot stand in a -W message:
+        # the note is silenced for every module there.
+        return [f"-Wignore:{ALREADY_IMPORTED.rstrip('; ')}:pytest.PytestAssertRewriteWarning"]
     return [
         f"-Wignore:{ALREADY_IMPORTED}{name}:pytest.PytestAssertRewriteWarning"
         for name in sorted(preloaded)
     ]
+
+
+def _names_after_semicolon() -> bool:
+    """Whether this pytest's note reads "...rewritten; NAME" (newer) or "...: NAME"."""
+    import inspect
+
+    try:
+        from _pytest.assertion.rewrite import AssertionRewritingHook
+
+        return ALREADY_IMPORTED in inspect.getsource(AssertionRewritingHook)
+    except (ImportError, OSError, TypeError):
+        return True
 
 
 def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) -> None:
