@@ -12,7 +12,6 @@ A leaf of the `project` layer: the standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
