@@ -329,3 +329,44 @@ def test_workbench_clean_removes_stale_copies(make_project, capsys):
     assert cli(["clean"]) == 0
     assert f"removed: worktree of {root}: {checkout} (stale)" in capsys.readouterr().out
     assert worktrees(root) == [str(root)] and not Path(checkout).exists()
+
+
+def test_a_collected_workbench_removes_its_copy(make_project):
+    import gc
+
+    root = make_project(SINGLE_MAIN, repo=True)
+    wb = Workbench(project=root, display=False)
+    checkout = wb.workspace.checkout_dir
+    assert str(checkout) in worktrees(root)
+    del wb
+    gc.collect()
+    assert worktrees(root) == [str(root)] and not checkout.exists()
+
+
+def test_a_named_workspace_is_kept(make_project, tmp_path):
+    import gc
+
+    root = make_project(SINGLE_MAIN, repo=True)
+    wb = open_wb(root, tmp_path)
+    del wb
+    gc.collect()
+    assert str(tmp_path / "ws") in worktrees(root)  # the user asked for it: theirs to remove
+
+
+def test_forked_runs_reseed_faker_and_numpy_when_present(monkeypatch):
+    import random
+    import types
+
+    from agent_kernel.project import fork_state
+
+    seeded = []
+    faker_generator = types.ModuleType("faker.generator")
+    faker_generator.random = random.Random(0)
+    numpy_random = types.ModuleType("numpy.random")
+    numpy_random.seed = lambda seed=None: seeded.append(seed)
+    monkeypatch.setitem(sys.modules, "faker.generator", faker_generator)
+    monkeypatch.setitem(sys.modules, "numpy.random", numpy_random)
+    before = random.Random(0).random()
+    fork_state.reseed()
+    assert faker_generator.random.random() != before
+    assert seeded == [None]  # NumPy's legacy global state, from the OS's entropy
