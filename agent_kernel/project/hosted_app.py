@@ -398,6 +398,21 @@ def check_request(
     }
 
 
+def _check_version(python: str) -> None:
+    """The host needs Python 3.9 (`socket.send_fds`, `os.waitstatus_to_exitcode`)."""
+    from .interpreter import Interpreter
+
+    version = Interpreter(python, "").versions().get("python", "")
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if not version:
+        raise AppLoadError(f"the project's interpreter {python} does not start")
+    if parts < (3, 9):
+        raise AppLoadError(
+            f"the project's interpreter is Python {version}; live checks in their own process "
+            "need Python 3.9 or newer (give another with Workbench(python=...))"
+        )
+
+
 def open_hosted_client(
     info: ProjectInfo,
     env: Mapping[str, str],
@@ -409,6 +424,7 @@ def open_hosted_client(
 ) -> HostedClient:
     """A started client on a fresh process of the project's app (`client.close()` ends it)."""
     log = log or Path(tempfile.gettempdir()) / f"workbench-app-{os.getpid()}.log"
+    _check_version(python)
     request = check_request(info, env, log, [])
     conn = connect_host(python)
     channel = app_host.Channel(conn)

@@ -275,3 +275,16 @@ def test_the_host_runs_on_the_projects_interpreter(make_project, tmp_path, old_s
     wb.close()
     assert prefix == os.path.dirname(os.path.dirname(old_stack_python))
     assert prefix != sys.prefix
+
+
+def test_an_interpreter_too_old_for_the_host_is_refused_with_the_reason(make_project, tmp_path):
+    old = tmp_path / "python3.8"
+    old.write_text('#!/bin/sh\necho \'{"python": "3.8.18", "prefix": "/old"}\'\n')
+    old.chmod(0o755)
+    wb = open_wb(
+        make_project({"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}),
+        tmp_path,
+        python=str(old),
+    )
+    with pytest.raises(AppLoadError, match="Python 3.8.18; live checks .* need Python 3.9"):
+        wb.client()
