@@ -423,7 +423,7 @@ def open_hosted_client(
     log: Path | None = None,
 ) -> HostedClient:
     """A started client on a fresh process of the project's app (`client.close()` ends it)."""
-    log = log or Path(tempfile.gettempdir()) / f"workbench-app-{os.getpid()}.log"
+    log = log or socket_dir() / f"app-{os.getpid()}.log"
     _check_version(python)
     request = check_request(info, env, log, [])
     conn = connect_host(python)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 OWNER_FILE = "workbench-owner.json"
+UNOWNED_GRACE = 3600.0  # seconds an unowned leftover (an older workbench's) must be untouched
 PROJECT_PREFIX = "workbench-project-"
 BASELINE_PREFIX = "workbench-"
 META = ".workbench"
@@ -90,7 +91,20 @@ class Leftover:
 
     @property
     def in_use(self) -> bool:
-        return owner_alive(self.owner)
+        """Its owner runs; or, with no owner recorded (an older workbench's), it was touched
+        within the last hour, so it may be in use."""
+        if self.owner:
+            return owner_alive(self.owner)
+        return self.idle_seconds() < UNOWNED_GRACE
+
+    def idle_seconds(self) -> float:
+        import time
+
+        stamps = []
+        for path in (self.path, self.path / META):
+            with contextlib.suppress(OSError):
+                stamps.append(path.stat().st_mtime)
+        return time.time() - max(stamps) if stamps else float("inf")
 
     @property
     def named(self) -> bool:
@@ -105,6 +119,8 @@ class Leftover:
         where = f" of {self.repository}" if self.repository else ""
         if self.in_use and self.owner:
             state = f"in use by pid {self.owner['pid']}"
+        elif self.in_use:
+            state = "no owner recorded, used within the hour: kept"
         elif self.named:
             state = "a workspace named by its user: kept"
         else:
@@ -144,6 +160,13 @@ def prune_stale(top: Path) -> list[Path]:
     if removed or _git(top, "worktree", "list") is not None:
         _git(top, "worktree", "prune")  # registrations whose folder is gone
     return removed
+
+
+def mark_workspace(root: Path) -> None:
+    """Record this process as the owner of the temporary workspace at `root`."""
+    folder = root / META
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "owner.json").write_text(json.dumps({**owner_mark(), "temp": True}), "utf-8")
 
 
 def temp_leftovers(base: Path | None = None) -> list[Leftover]:

@@ -144,6 +144,10 @@ class Workspace:
             )
         workspace = cls(root)
         workspace.created = not (root / PACKAGE).exists()
+        if path is None:  # whose it is, for `workbench clean`
+            from .leftovers import mark_workspace
+
+            mark_workspace(root)
         source = Path(baseline).resolve() if baseline is not None else default_baseline()
         if not (workspace.root / PACKAGE).exists():
             workspace._populate(workspace.root, source)

@@ -286,5 +286,5 @@ def test_an_interpreter_too_old_for_the_host_is_refused_with_the_reason(make_pro
         tmp_path,
         python=str(old),
     )
-    with pytest.raises(AppLoadError, match="Python 3.8.18; live checks .* need Python 3.9"):
+    with pytest.raises(AppLoadError, match=r"Python 3\.8\.18; live checks .* need Python 3\.9"):
         wb.client()

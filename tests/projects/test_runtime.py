@@ -280,6 +280,18 @@ OPEN_AND_EXIT = textwrap.dedent(
 )
 
 
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch) -> Path:
+    """A temp folder of this test's own: `workbench clean` here never sees anyone else's."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
 def run_owner(project: Path, how: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", OPEN_AND_EXIT.format(repo=str(REPO)), str(project), how],
@@ -289,7 +301,9 @@ def run_owner(project: Path, how: str) -> subprocess.Popen[str]:
     )
 
 
-def test_git_worktree_list_shows_only_the_users_own_after_a_process_exits(make_project):
+def test_git_worktree_list_shows_only_the_users_own_after_a_process_exits(
+    make_project, private_tmp
+):
     root = make_project(SINGLE_MAIN, repo=True)
     owner = run_owner(root, "exit")
     checkout = owner.stdout.readline().strip()
@@ -298,7 +312,7 @@ def test_git_worktree_list_shows_only_the_users_own_after_a_process_exits(make_p
     assert not Path(checkout).exists()
 
 
-def test_a_killed_owners_worktree_is_pruned_and_cleaned(make_project, capsys):
+def test_a_killed_owners_worktree_is_pruned_and_cleaned(make_project, capsys, private_tmp):
     root = make_project(SINGLE_MAIN, repo=True)
     owner = run_owner(root, "hang")
     checkout = owner.stdout.readline().strip()
@@ -320,7 +334,7 @@ def test_a_killed_owners_worktree_is_pruned_and_cleaned(make_project, capsys):
     assert worktrees(root) == [str(root)]  # the end of the with-block removed the copy
 
 
-def test_workbench_clean_removes_stale_copies(make_project, capsys):
+def test_workbench_clean_removes_stale_copies(make_project, capsys, private_tmp):
     root = make_project(SINGLE_MAIN, repo=True)
     owner = run_owner(root, "hang")
     checkout = owner.stdout.readline().strip()
@@ -331,7 +345,7 @@ def test_workbench_clean_removes_stale_copies(make_project, capsys):
     assert worktrees(root) == [str(root)] and not Path(checkout).exists()
 
 
-def test_a_collected_workbench_removes_its_copy(make_project):
+def test_a_collected_workbench_removes_its_copy(make_project, private_tmp):
     import gc
 
     root = make_project(SINGLE_MAIN, repo=True)
@@ -370,3 +384,29 @@ def test_forked_runs_reseed_faker_and_numpy_when_present(monkeypatch):
     fork_state.reseed()
     assert faker_generator.random.random() != before
     assert seeded == [None]  # NumPy's legacy global state, from the OS's entropy
+
+
+def test_clean_keeps_a_temp_workspace_in_use_and_one_of_unknown_owner(capsys, private_tmp):
+    import json
+    import time
+
+    from agent_kernel.project.workspace import Workspace
+
+    mine = Workspace.create()  # a baseline workspace of this (running) process
+    assert mine.root.parent == private_tmp
+    unowned = private_tmp / "workbench-older"
+    (unowned / ".workbench").mkdir(parents=True)
+    dead = private_tmp / "workbench-dead"
+    (dead / ".workbench").mkdir(parents=True)
+    (dead / ".workbench/owner.json").write_text(json.dumps({"pid": 2**22 + 7, "temp": True}))
+    assert cli(["clean"]) == 0
+    out = capsys.readouterr().out
+    assert f"kept: workspace: {mine.root} (in use by pid {os.getpid()})" in out
+    assert f"kept: workspace: {unowned} (no owner recorded, used within the hour: kept)" in out
+    assert f"removed: workspace: {dead} (stale)" in out
+    assert mine.root.exists() and unowned.exists() and not dead.exists()
+    old = time.time() - 7200
+    for path in (unowned, unowned / ".workbench"):
+        os.utime(path, (old, old))
+    assert cli(["clean", "--dry-run"]) == 0
+    assert f"would remove: workspace: {unowned} (stale)" in capsys.readouterr().out
