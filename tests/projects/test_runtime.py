@@ -410,3 +410,18 @@ def test_clean_keeps_a_temp_workspace_in_use_and_one_of_unknown_owner(capsys, pr
         os.utime(path, (old, old))
     assert cli(["clean", "--dry-run"]) == 0
     assert f"would remove: workspace: {unowned} (stale)" in capsys.readouterr().out
+
+
+def test_inspect_takes_the_app_and_the_python_on_the_command_line(make_project, capsys):
+    root = make_project({"service.py": APP.replace("app =", "web =")})
+    assert cli(["inspect", "--project", str(root)]) == 1
+    assert "no FastAPI app found" in capsys.readouterr().err
+    python = fake_venv(root.parent / "envs" / "svc")
+    code = cli(["inspect", "--project", str(root), "--app", "service:web", "--python", str(python)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "app:       service:web  (service.py; from pyproject.toml app=)" in out
+    assert "python:    python (given as python=): Python" in out
+    bad = ["--app", "service:web", "--python", "nowhere/python"]
+    assert cli(["inspect", "--project", str(root), *bad]) == 1
+    assert "not an executable Python" in capsys.readouterr().err
