@@ -62,9 +62,14 @@ def _server_question(approver: Approver) -> Callable[[Any], bool]:
     return ask
 
 
-def warm_up() -> None:
+def warm_up(workspace: Workspace | None = None) -> None:
     """Start what makes the first test run and live check quick (idempotent, never raises)."""
-    prestart_pytest()  # the first test run finds pytest and the app stack imported
+    python = getattr(workspace, "python", None)
+    prestart_pytest(python)  # the first test run finds pytest and the app stack imported
+    if isinstance(workspace, ProjectWorkspace):  # and its first check, the app host
+        from .project.hosted_app import prestart_host
+
+        prestart_host(workspace.python)
     warmup.enable()  # and this process imports the stack while it waits for test runs
 
 
@@ -95,13 +100,26 @@ class Workbench:
         sandbox: str | None = None,
         approve_mcp: list[str] | Callable[[Any], bool] | None = None,
         user_memory: bool = True,
+        python: str | Path | None = None,
+        app: str | None = None,
     ) -> None:
         self.name = name
-        self.workspace = open_project(project, workspace, env) if project else find_copy(workspace)
+        if project:
+            self.workspace = open_project(project, workspace, env, python=python, app=app)
+        else:
+            self.workspace = find_copy(workspace)
         if self.workspace is None:
+            if python or app:
+                raise ValueError("python= and app= are for a project: Workbench(project=...)")
             self.workspace = Workspace.create(workspace)
-        elif env and not project:
-            self.workspace.use_env(env)
+        elif not project:
+            if env:
+                self.workspace.use_env(env)
+            if python or app:
+                from .project.interpreter import find_interpreter
+
+                chosen = find_interpreter(self.workspace.source, python) if python else None
+                self.workspace.remember(interpreter=chosen, app=app)
         # "off" runs the agent's processes uncontained, with a warning on every run.
         self.workspace.sandbox_mode = check_sandbox_mode(sandbox)
         # The project's own .mcp.json servers approved now (names), or a question per server.
@@ -125,6 +143,7 @@ class Workbench:
         self.last_result: RunResult | None = None
         self.stop_event = threading.Event()
         self._client: Any = None
+        self._client_sandbox = contextlib.ExitStack()  # the hosted app's sandbox, while it runs
         self._run_lock = threading.Lock()
         self.permission_mode = check_mode(permission_mode)
         self.approver: Approver | None = approvals_from(approvals) if approvals else None
@@ -351,7 +370,7 @@ class Workbench:
             approver = approvals_from(approvals)
         approver = approver or self.approver
         self.stop_event.clear()
-        warm_up()
+        warm_up(self.workspace)
         handle = self._session_handle()
         if self.session is None:
             self.session = Session.start(self.workspace.root, {"project": self.name or ""})
@@ -450,20 +469,57 @@ class Workbench:
 
     # -- the app it produced ----------------------------------------------------------------
 
-    def client(self, *, timeout: float = 15.0, raise_server_exceptions: bool = True) -> Any:
-        """A TestClient on a fresh import of the workspace app (the latest files)."""
+    def client(
+        self,
+        *,
+        timeout: float = 15.0,
+        raise_server_exceptions: bool = True,
+        in_kernel: bool = False,
+    ) -> Any:
+        """A TestClient on a fresh import of the workspace app (the latest files).
+
+        A project's app runs in a fresh process of its own interpreter, forked from its app
+        host, so nothing of one check (library registries, caches, the engine) survives into
+        the next; the client has the TestClient's API. `in_kernel=True` imports it into
+        this kernel instead (a project on the workbench's own interpreter only): quicker,
+        and `app_module` then gives its live modules, but library-level state is shared
+        between checks."""
         from .project.live_check import open_client
 
         self.close()
         if isinstance(self.workspace, ProjectWorkspace):
-            from .project.app_import import open_project_client
-
             self.workspace.forget_info()  # the agent may have moved the app
-            self._client = open_project_client(
+            if in_kernel:
+                from .project.app_import import open_project_client
+
+                if not self.workspace.interpreter.own:
+                    raise RuntimeError(
+                        f"wb.client(in_kernel=True) needs the project on the workbench's own "
+                        f"interpreter; this one runs on {self.workspace.python} "
+                        f"({self.workspace.interpreter.found_by}). Use wb.client()."
+                    )
+                self._client = open_project_client(
+                    self.workspace.info,
+                    self.workspace.environment(),
+                    timeout=timeout,
+                    raise_server_exceptions=raise_server_exceptions,
+                )
+                return self._client
+            from .project.containment import contained
+            from .project.hosted_app import open_hosted_client
+
+            # The app runs in the workspace's sandbox, its endpoints forwarded while it lives.
+            app_env = self.workspace.environment()
+            launch = self._client_sandbox.enter_context(contained(self.workspace, app_env))
+            spec = launch.fork_spec(cwd=str(self.workspace.root)) if launch else None
+            self._client = open_hosted_client(
                 self.workspace.info,
-                self.workspace.environment(),
+                app_env,
+                python=self.workspace.python,
                 timeout=timeout,
                 raise_server_exceptions=raise_server_exceptions,
+                log=self.workspace.root / META_DIR / "app.log",
+                sandbox=spec,
             )
             return self._client
         self._client = open_client(
@@ -479,6 +535,14 @@ class Workbench:
         """
         if self._client is None:
             raise RuntimeError("no app loaded yet: call wb.client() first")
+        if getattr(self._client, "hosted", None) is not None:
+            raise RuntimeError(
+                f"the app runs in its own process (a fresh child of its app host on "
+                f"{self.workspace.python}), so its modules are not in this kernel: check it "
+                "through the client's requests, or, for a project on the workbench's own "
+                "interpreter, call wb.client(in_kernel=True) first to get its modules here "
+                "(dependency_overrides, settings)"
+            )
         import importlib
 
         if not self._client.app_package:  # a project: its modules keep their own names
@@ -490,12 +554,26 @@ class Workbench:
         if self._client is not None:
             from .project.live_check import close_client
 
-            if getattr(self._client, "project_root", None):
+            if getattr(self._client, "hosted", None) is not None:
+                close_client = type(self._client).close
+            elif getattr(self._client, "project_root", None):
                 from .project.app_import import close_project_client as close_client
 
             with contextlib.suppress(Exception):  # closing a broken app must not fail
                 close_client(self._client)
             self._client = None
+        self._client_sandbox.close()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """The end of a `with Workbench(...)` block: the app closed, a temporary project copy
+        removed (its worktree leaves the user's repository)."""
+        self.close()
+        finalizer = getattr(self.workspace, "finalizer", None)
+        if finalizer is not None:
+            finalizer()
 
     def diff(self) -> str:
         return self.workspace.diff()
@@ -506,14 +584,17 @@ class Workbench:
         timeout: float = 300.0,
         env: dict[str, str] | None = None,
         writable: list[Path] | None = None,
+        cwd: str | Path | None = None,
     ) -> TestRun:
         """Run pytest in the workspace yourself (any arguments), isolated as the agent's runs are.
 
         The output comes back whole; `.passed`, `.counts` and `.header()` summarise it. `env`
         adds variables to the run's environment; `writable` names folders beyond the
-        workspace's own files that the sandboxed run may write (a report's folder).
+        workspace's own files that the sandboxed run may write (a report's folder); `cwd`
+        (inside the workspace) is where pytest runs, when not where the project's
+        configuration says. A project runs on its own interpreter.
         """
-        warm_up()
+        warm_up(self.workspace)
         return run_pytest_args(
             self.workspace,
             args,
@@ -521,6 +602,7 @@ class Workbench:
             cap=sys.maxsize,
             extra_env=env,
             writable=writable or (),
+            cwd=cwd,
         )
 
     def apply(self, target: str | Path | None = None) -> list[str]:

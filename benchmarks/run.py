@@ -23,6 +23,7 @@ if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
 from benchmarks import (  # noqa: E402  (after the path fix above)
+    bench_app_host,
     bench_dask,
     bench_eval,
     bench_live_check,
@@ -40,6 +41,8 @@ KEYS = (
     "loop",
     "live_check",
     "project_check",
+    "app_host",
+    "project_pytest",
     "notebooks",
     "notebook_breakdown",
     "eval",
@@ -96,6 +99,10 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
         "project_check": lambda: bench_project_check.run(
             args.live_repeats, (0, 10) if args.quick else bench_project_check.SIZES
         ),
+        "app_host": lambda: bench_app_host.run_host(
+            args.live_repeats, (0, 10) if args.quick else bench_app_host.SIZES
+        ),
+        "project_pytest": lambda: bench_app_host.run_pytest(args.live_repeats),
         "notebooks": lambda: bench_notebooks.run(args.notebook_repeats, notebooks, args.workers),
         "notebook_breakdown": lambda: bench_notebooks.breakdown(notebooks, args.workers),
         "eval": lambda: bench_eval.run(args.eval_repeats, args.eval_tasks),

@@ -23,10 +23,20 @@ import json
 import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
-from .discovery import ProjectInfo, discover, git_state, read_env_files
+from .discovery import (
+    ProjectInfo,
+    discover,
+    env_files_in_tree,
+    git_state,
+    is_env_file,
+    read_env_files,
+)
 from .git_command import run_git, worktree_git_dir
+from .interpreter import Interpreter, find_interpreter
+from .leftovers import mark_worktree, owner_mark, prune_stale
 from .workspace import (
     META_DIR,
     LinkRefused,
@@ -50,13 +60,6 @@ GIT_IDENTITY = {"GIT_AUTHOR_NAME": "workbench", "GIT_AUTHOR_EMAIL": "workbench@l
 
 class ProjectError(RuntimeError):
     """A project operation that cannot go ahead; the message says why and what to do."""
-
-
-def is_env_file(name: str) -> bool:
-    """`.env`, `.env.local`, ... but not the shareable `.env.example` / `.sample` / `.template`."""
-    if name != ".env" and not name.startswith(".env."):
-        return False
-    return not name.endswith((".example", ".sample", ".template", ".dist"))
 
 
 def _never_copied(name: str) -> bool:
@@ -164,9 +167,32 @@ class ProjectWorkspace(Workspace):
         self.base_commit: str | None = state.get("base_commit")
         self.user_digests: dict[str, str] = state["digests"]
         self.env_files: list[str] = state.get("env_files", [])
+        self.app: str | None = state.get("app")
+        python = state.get("python")
+        self.interpreter: Interpreter = (
+            Interpreter(python, state.get("python_found_by", "recorded"))
+            if python
+            else find_interpreter(self.source)
+        )
+        self.temp = bool(state.get("temp"))
+        self.finalizer: weakref.finalize | None = None
         self.extra_env: dict[str, str] = {}
         self._info: ProjectInfo | None = None
         self._register_secrets()
+
+    @property
+    def python(self) -> str:
+        """The interpreter the project's tests, commands and live checks run on."""
+        return self.interpreter.path
+
+    @property
+    def subdir(self) -> str:
+        """The project's folder in its repository ('' at the top, or outside git)."""
+        return (self.git or {}).get("subdir") or ""
+
+    def diff_path(self, rel: str) -> str:
+        """Diffs name files from the repository's root, so `git apply` works there."""
+        return f"{self.subdir}/{rel}" if self.subdir else rel
 
     def __repr__(self) -> str:
         return f"ProjectWorkspace({str(self.root)!r}, source={str(self.source)!r})"
@@ -174,18 +200,29 @@ class ProjectWorkspace(Workspace):
     # -- creation ----------------------------------------------------------------------
 
     @classmethod
-    def create_for(cls, project: Path | str, path: Path | str | None = None) -> ProjectWorkspace:
+    def create_for(
+        cls,
+        project: Path | str,
+        path: Path | str | None = None,
+        *,
+        python: str | os.PathLike | None = None,
+        app: str | None = None,
+    ) -> ProjectWorkspace:
         """The private copy of `project` at `path` (a new temp dir when None); reused when
-        `path` already holds a copy of the same project."""
+        `path` already holds a copy of the same project. `python` and `app` override what
+        the project says (its `.venv`, its `[tool.workbench] app`)."""
         source = Path(project).expanduser().resolve()
         if not source.is_dir():
             raise ProjectError(f"no project directory at {source}")
+        interpreter = find_interpreter(source, python)
+        git = git_state(source)
+        if git:
+            prune_stale(Path(git["toplevel"]))  # copies left by processes that are gone
         checkout = (
             Path(tempfile.mkdtemp(prefix="workbench-project-"))
             if path is None
             else Path(path).expanduser().resolve()
         )
-        git = git_state(source)
         root = checkout / git["subdir"] if git and git["subdir"] else checkout
         state_file = root / META_DIR / STATE_FILE
         if state_file.is_file():
@@ -195,12 +232,15 @@ class ProjectWorkspace(Workspace):
                     f"{checkout} already holds a copy of {existing.source}, not of {source}; "
                     "give another workspace directory"
                 )
+            if python or app:
+                existing.remember(interpreter=interpreter if python else None, app=app)
             return existing
         if checkout.exists() and any(checkout.iterdir()):
             raise ProjectError(f"{checkout} is not empty; give an empty or new directory")
         base_commit = None
         if git:
             base_commit = _git_checkout(source, Path(git["toplevel"]), checkout)
+            mark_worktree(checkout, temp=path is None)
         else:
             _plain_copy(source, checkout)
         env_files = _copy_env_files(source, root, git)
@@ -212,6 +252,11 @@ class ProjectWorkspace(Workspace):
             "base_commit": base_commit,
             "digests": tree_digests(source, git is not None),
             "env_files": env_files,
+            "python": interpreter.path,
+            "python_found_by": interpreter.found_by,
+            "app": app,
+            "temp": path is None,
+            "owner": {**owner_mark(), "temp": path is None},
         }
         state_file.parent.mkdir(parents=True, exist_ok=True)
         state_file.write_text(json.dumps(state, indent=1), encoding="utf-8")
@@ -223,8 +268,21 @@ class ProjectWorkspace(Workspace):
     def info(self) -> ProjectInfo:
         """Discovery run on the copy (so paths point into it); cached until files change."""
         if self._info is None:
-            self._info = discover(self.root)
+            self._info = discover(self.root, app=self.app)
         return self._info
+
+    def remember(self, *, interpreter: Interpreter | None = None, app: str | None = None) -> None:
+        """Keep a new interpreter or app name for this copy (in its state, for a reopen)."""
+        state_file = self.root / META_DIR / STATE_FILE
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if interpreter is not None:
+            self.interpreter = interpreter
+            state["python"], state["python_found_by"] = interpreter.path, interpreter.found_by
+        if app is not None:
+            self.app = app
+            state["app"] = app
+            self._info = None
+        state_file.write_text(json.dumps(state, indent=1), encoding="utf-8")
 
     def forget_info(self) -> None:
         self._info = None
@@ -250,9 +308,11 @@ class ProjectWorkspace(Workspace):
         return [rel for rel in listed if not is_env_file(rel.rsplit("/", 1)[-1])]
 
     def environment(self) -> dict[str, str]:
-        """What the app's process gets on top of the kernel's: its `.env` values (the closest
-        file wins), then the values given as `Workbench(env=...)`."""
-        paths = [self.root / rel for rel in self.env_files]
+        """What the app's process gets on top of the kernel's: the values of its `.env` at
+        the root and the repository's top (the closest file wins), then `Workbench(env=...)`.
+        A `.env` further down (`src/.env`) is copied for the app to read where it looks."""
+        paths = [self.root / rel for rel in self.env_files if "/" not in rel]
+        paths += [self.root / rel for rel in self.env_files if rel.startswith("../")]
         return {**read_env_files(paths), **self.extra_env}
 
     def use_env(self, env: dict[str, str] | None) -> None:
@@ -296,6 +356,14 @@ class ProjectWorkspace(Workspace):
             + f"; pytest configuration: {info.pytest_config or 'none (pytest defaults)'}. "
             "`run_tests` runs them with the project's own conftest.py.",
         ]
+        if info.test_dir != ".":
+            lines.append(f"pytest runs in `{info.test_dir}/` ({info.test_dir_found_by}).")
+        if not self.interpreter.own:
+            lines.append(
+                "The project runs on its own interpreter, not the workbench's: "
+                f"{self.interpreter.describe(self.source)}. Write code for these versions; "
+                "`run_command`'s python is this interpreter."
+            )
         if self.env_files:
             names = sorted(self.environment())
             lines.append(
@@ -306,8 +374,9 @@ class ProjectWorkspace(Workspace):
 
     def secret_values(self) -> list[str]:
         """Every value of the project's `.env` files and of `env=`: never shown anywhere."""
-        values = self.environment().values()
-        return [v for v in values if len(v) >= 4 and v.lower() not in _PLAIN_VALUES]
+        every = read_env_files([self.root / rel for rel in self.env_files])
+        values = [*self.environment().values(), *every.values()]
+        return [v for v in dict.fromkeys(values) if len(v) >= 4 and v.lower() not in _PLAIN_VALUES]
 
     # -- back to the user's tree -------------------------------------------------------
 
@@ -343,7 +412,7 @@ class ProjectWorkspace(Workspace):
         for rel in changed:
             done = mirror_file(self.root / rel, self.source / rel, self.root)
             if done:
-                applied.append(f"{done} {rel}")
+                applied.append(f"{done} {self.diff_path(rel)}")
         self._rebase()
         return applied
 
@@ -386,6 +455,8 @@ class ProjectWorkspace(Workspace):
 
     def remove(self) -> None:
         """Delete the private copy (and its worktree registration in the user's repository)."""
+        if not self.checkout_dir.exists():
+            return
         if self.git:
             run_git(
                 Path(self.git["toplevel"]),
@@ -476,10 +547,12 @@ def _copy_env_files(source: Path, root: Path, git: dict[str, str] | None) -> lis
     """The project's `.env` files into the copy (the app needs them); their paths relative to
     the copy's root, closest first. A top-level `.env` of the repository comes along too."""
     copied: list[str] = []
-    for path in sorted(source.glob(".env*")):
-        if path.is_file() and is_env_file(path.name):
-            shutil.copy2(path, root / path.name)
-            copied.append(path.name)
+    listed = env_files_in_tree(source)
+    for rel in sorted(listed, key=lambda r: ("/" in r, r)):  # the root's first
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, target)
+        copied.append(rel)
     if git and git.get("subdir"):
         top_env = Path(git["toplevel"]) / ".env"
         depth = len(Path(git["subdir"]).parts)
@@ -510,15 +583,35 @@ def open_workspace(root: Path | str) -> Workspace:
 
 
 def open_project(
-    project: Path | str, workspace: Path | str | None = None, env: dict[str, str] | None = None
+    project: Path | str,
+    workspace: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    python: str | os.PathLike | None = None,
+    app: str | None = None,
 ) -> ProjectWorkspace:
     """The private copy of `project` (made now, or reused at `workspace`), with `env` set.
 
-    The app is looked for at once, so a project the workbench cannot use says so here."""
-    discover(project)  # DiscoveryError: what is missing and how to set it
-    copy = ProjectWorkspace.create_for(project, workspace)
+    The app is looked for at once, so a project the workbench cannot use says so here. A
+    copy in a new temp folder is removed when nothing refers to it any more (its Workbench
+    closed or collected) and at interpreter exit."""
+    discover(project, app=app)  # DiscoveryError: what is missing and how to set it
+    copy = ProjectWorkspace.create_for(project, workspace, python=python, app=app)
     copy.use_env(env)
+    if copy.temp and workspace is None:
+        copy.finalizer = weakref.finalize(
+            copy, _remove_copy, copy.checkout_dir, copy.git, os.getpid()
+        )
     return copy
+
+
+def _remove_copy(checkout: Path, git: dict[str, str] | None, owner: int) -> None:
+    """Remove a temp copy (its worktree too), from its owning process only."""
+    if os.getpid() != owner or not checkout.exists():
+        return
+    if git:
+        run_git(Path(git["toplevel"]), ["worktree", "remove", "--force", str(checkout)])
+    shutil.rmtree(checkout, ignore_errors=True)
 
 
 def find_copy(path: Path | str | None) -> ProjectWorkspace | None:

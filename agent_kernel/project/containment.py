@@ -91,13 +91,34 @@ def writable_roots(workspace: Workspace) -> tuple[Path, ...]:
 
 
 def read_only_extras(workspace: Workspace) -> tuple[Path, ...]:
-    """What git needs in a project's worktree: the repository's git folder, read-only."""
+    """What a project's processes need besides the workbench's interpreter: the project's own
+    interpreter (its venv and the installation it was made from) and, in a worktree, the
+    repository's git folder for git; all read-only."""
+    found: list[Path] = []
+    python = getattr(workspace, "python", None)
+    if python:
+        found += interpreter_roots(Path(python))
     git = getattr(workspace, "git", None)
     if git and git.get("toplevel"):
         common = Path(git["toplevel"]) / ".git"
         if common.is_dir():
-            return (common,)
-    return ()
+            found.append(common)
+    return tuple(found)
+
+
+def interpreter_roots(python: Path) -> list[Path]:
+    """The venv an interpreter sits in and the installation behind it (`pyvenv.cfg`'s home,
+    and where its binary really lives)."""
+    roots = [python.resolve().parent.parent]
+    venv = python.parent.parent
+    config = venv / "pyvenv.cfg"
+    if config.is_file():
+        roots.append(venv)
+        for line in config.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home" and value.strip():
+                roots.append(Path(value.strip()).resolve().parent)
+    return roots
 
 
 def policy_for(
@@ -110,7 +131,9 @@ def policy_for(
     from .workspace import META_DIR
 
     rules = project_policy(workspace)
-    full_env = sandbox_environment({**declared_settings(workspace, rules), **env})
+    python = getattr(workspace, "python", None)
+    bin_dir = str(Path(python).parent) if python else None
+    full_env = sandbox_environment({**declared_settings(workspace, rules), **env}, bin_dir)
     endpoints = {Endpoint(host, port) for host, port in rules.allow}
     folders = list(exchange)
     for key in DATABASE_KEYS:

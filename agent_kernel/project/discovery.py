@@ -2,12 +2,14 @@
 
 A project names its app in `pyproject.toml` (`[tool.workbench] app = "module:attr"`, or
 fastapi-cli's `[tool.fastapi] entrypoint`); otherwise the conventions that `fastapi dev` and
-uvicorn users rely on are tried in order: `main.py`, `app.py`, `api.py`, `app/main.py`,
-`app/app.py`, `api/main.py`, `src/<pkg>/main.py`, `<pkg>/main.py`. The module is only parsed
+uvicorn users rely on are tried in order: `main.py`, `app.py`, `api.py`, `server.py`, `asgi.py`,
+`app/main.py`, `app/app.py`, `app/server.py`, `api/main.py`, `src/<pkg>/main.py`,
+`<pkg>/main.py`; `discover(app="module:attr")` (`--app`, `Workbench(app=...)`) names it
+without touching the project's files. The module is only parsed
 (`ast`), never imported: the attribute is `app` (or `api`, or whatever is assigned a
 `FastAPI(...)`), else a factory `create_app()` / `get_app()` / `make_app()`.
 
-A leaf of the `project` layer: imports the standard library and `dotenv` only.
+Imports the standard library, `dotenv` and this layer's settings_scan only.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CONVENTIONS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "api/main.py")
+from .settings_scan import SettingsUse, scan_settings
+
+CONVENTIONS = (
+    "main.py",
+    "app.py",
+    "api.py",
+    "server.py",
+    "asgi.py",
+    "app/main.py",
+    "app/app.py",
+    "app/server.py",
+    "api/main.py",
+)
 FACTORIES = ("create_app", "get_app", "make_app", "build_app", "app_factory")
 APP_NAMES = ("app", "api", "application")
 SKIPPED_DIRS = frozenset(
@@ -55,6 +69,10 @@ class ProjectInfo:
     database_url: str | None = None
     python_files: int = 0
     git: dict[str, str] | None = None
+    test_dir: str = "."  # where pytest runs, relative to root
+    test_dir_found_by: str = "the project's root"
+    settings: SettingsUse = field(default_factory=SettingsUse)
+    database_found_by: str = ""
 
     @property
     def app_ref(self) -> str:
@@ -85,6 +103,25 @@ class ProjectInfo:
         files = ", ".join(_rel(p, self.root) for p in self.env_files)
         return f"{files}: {', '.join(names) or 'empty'} (values never shown)"
 
+    def _settings_lines(self) -> list[str]:
+        lines = []
+        if self.settings.env_files:
+            lines.append(f"env files: {'; '.join(self.settings.env_files[:6])}")
+        if self.settings.getenv:
+            known = {**read_env_files(self.env_files), **os.environ}
+            shown = [
+                f"{name} ({'set' if name in known else 'NOT SET'}; {places[0]})"
+                for name, places in sorted(self.settings.getenv.items())
+            ]
+            lines.append(f"os.getenv: {', '.join(shown[:12])}")
+        return [f"           {line}" for line in lines]
+
+    def _database(self) -> str:
+        if not self.database_url:
+            return "not set"
+        how = f" ({self.database_found_by})" if self.database_found_by else ""
+        return mask_url(self.database_url) + how
+
     def describe(self) -> str:
         """The report `workbench inspect` prints."""
         rel = self.app_file.relative_to(self.root).as_posix()
@@ -94,10 +131,12 @@ class ProjectInfo:
             f"imports:   from {_rel(self.import_root, self.root)} ({self._import_style()}, "
             f"top-level package {self.top_level!r})",
             f"tests:     {', '.join(self.tests) or 'none found (no test_*.py)'}",
-            f"pytest:    {self.pytest_config or 'no configuration (pytest defaults)'}",
+            f"pytest:    {self.pytest_config or 'no configuration (pytest defaults)'}, run in "
+            f"{self.test_dir if self.test_dir != '.' else './'} ({self.test_dir_found_by})",
             f"settings:  {self._settings()}",
-            f"database:  {mask_url(self.database_url) if self.database_url else 'not set'}",
-            f"python:    {self.python_files} files",
+            *self._settings_lines(),
+            f"database:  {self._database()}",
+            f"files:     {self.python_files} Python files",
             f"git:       {describe_git(self.git)}",
         ]
         return "\n".join(lines)
@@ -125,15 +164,23 @@ def describe_git(git: dict[str, str] | None) -> str:
     return f"{git['branch']} at {git['commit'][:12]}, {state}{where}"
 
 
-def discover(project: Path | str) -> ProjectInfo:
-    """The project at `project`, or DiscoveryError saying what is missing and how to set it."""
+def discover(project: Path | str, app: str | None = None) -> ProjectInfo:
+    """The project at `project`, or DiscoveryError saying what is missing and how to set it.
+
+    `app` ("module:attr") names the app over the project's configuration and conventions."""
     root = Path(project).expanduser().resolve()
     if not root.is_dir():
         raise DiscoveryError(f"no project directory at {root}")
     config = _pyproject(root)
-    module, attr, factory, import_root, found_by = _locate_app(root, config)
+    if app:
+        module, attr, factory, import_root, found_by = _configured(root, app, "app=")
+    else:
+        module, attr, factory, import_root, found_by = _locate_app(root, config)
     env_files = env_files_of(root)
-    return ProjectInfo(
+    test_dir, test_dir_found_by = _test_dir(root, config)
+    sources = [p for p in python_files(root) if not _is_test_file(root, p)]
+    database_url, database_found_by = _database_url(env_files)
+    info = ProjectInfo(
         root=root,
         import_root=import_root,
         module=module,
@@ -143,10 +190,62 @@ def discover(project: Path | str) -> ProjectInfo:
         tests=_tests(root, config),
         pytest_config=_pytest_config(root, config),
         env_files=env_files,
-        database_url=_database_url(env_files),
+        database_url=database_url,
+        database_found_by=database_found_by,
         python_files=sum(1 for _ in python_files(root)),
         git=git_state(root),
+        test_dir=test_dir,
+        test_dir_found_by=test_dir_found_by,
+        settings=scan_settings(root, sources),
     )
+    return info
+
+
+def _is_test_file(root: Path, path: Path) -> bool:
+    parts = path.relative_to(root).parts
+    return path.name.startswith("test_") or "tests" in parts or path.name == "conftest.py"
+
+
+def _test_dir(root: Path, config: dict) -> tuple[str, str]:
+    """Where pytest runs: `[tool.workbench] test-dir`, else the folder of the closest pytest
+    configuration (the project's root, or one folder down as in `cd svc && pytest`)."""
+    configured = config.get("tool", {}).get("workbench", {}).get("test-dir")
+    if configured:
+        folder = (root / str(configured)).resolve()
+        if not folder.is_dir():
+            raise DiscoveryError(f"[tool.workbench] test-dir = {configured!r}: no such folder")
+        return _rel(folder, root).rstrip("/") or ".", "[tool.workbench] test-dir"
+    if _pytest_config(root, config):
+        moved = _addopts_folder(root, config)
+        if moved:
+            return moved
+        return ".", "where its pytest configuration is"
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in SKIPPED_DIRS):
+        if _pytest_config(child, _pyproject_quiet(child)):
+            return child.name, f"where its pytest configuration is ({child.name}/)"
+    return ".", "the project's root"
+
+
+def _addopts_folder(root: Path, config: dict) -> tuple[str, str] | None:
+    """A folder one level down where the paths in `addopts` exist when they do not at the
+    root: fastapi-nano's `addopts = "... tests/"` is meant for `cd svc && pytest`."""
+    addopts = config.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("addopts")
+    words = addopts.split() if isinstance(addopts, str) else list(addopts or [])
+    paths = [w for w in words if not w.startswith("-") and ("/" in w or w.startswith("test"))]
+    missing = [w for w in paths if not (root / w).exists()]
+    if not missing:
+        return None
+    for child in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in SKIPPED_DIRS):
+        if all((child / w).exists() for w in missing):
+            return child.name, f"addopts names {' '.join(missing)}, which is in {child.name}/"
+    return None
+
+
+def _pyproject_quiet(root: Path) -> dict:
+    try:
+        return _pyproject(root)
+    except DiscoveryError:
+        return {}
 
 
 def _pyproject(root: Path) -> dict:
@@ -285,6 +384,8 @@ def python_files(root: Path):
 
 def _tests(root: Path, config: dict) -> list[str]:
     configured = config.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("testpaths")
+    if isinstance(configured, str):  # `testpaths = "tests"` is one path (pytest splits on spaces)
+        configured = configured.split()
     if configured:
         return [str(p) for p in configured]
     folders = set()
@@ -320,10 +421,31 @@ def env_files_of(root: Path) -> list[Path]:
     """`.env` in the project and, for a project inside a git repository, at the repository's
     top (the full-stack template's backend reads `../.env`); the closest first."""
     found = [root / ".env"] if (root / ".env").is_file() else []
+    found += [root / rel for rel in env_files_in_tree(root) if rel != ".env"]
     top = git_toplevel(root)
     if top is not None and top != root and (top / ".env").is_file():
         found.append(top / ".env")
     return found
+
+
+def is_env_file(name: str) -> bool:
+    """`.env`, `.env.local`, ... but not the shareable `.env.example` / `.sample` / `.template`."""
+    if name != ".env" and not name.startswith(".env."):
+        return False
+    return not name.endswith((".example", ".sample", ".template", ".dist"))
+
+
+def env_files_in_tree(root: Path) -> list[str]:
+    """Every `.env` (`.env.local`, ...) below the project's root, relative and sorted: the
+    ones git ignores or tracks in a repository, each one found elsewhere (`src/.env` is the
+    FastAPI boilerplate's documented place)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and d != "frontend"]
+        for name in filenames:
+            if is_env_file(name):
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(found)
 
 
 def read_env_files(paths: list[Path]) -> dict[str, str]:
@@ -336,18 +458,19 @@ def read_env_files(paths: list[Path]) -> dict[str, str]:
     return values
 
 
-def _database_url(env_files: list[Path]) -> str | None:
+def _database_url(env_files: list[Path]) -> tuple[str | None, str]:
     values = {**read_env_files(env_files), **os.environ}
     for key in DATABASE_KEYS:
         if values.get(key):
-            return values[key]
-    server = values.get("POSTGRES_SERVER")
+            return values[key], key
+    server = values.get("POSTGRES_SERVER") or values.get("POSTGRES_HOST")
     if server:
         user, password = values.get("POSTGRES_USER", "postgres"), values.get("POSTGRES_PASSWORD")
         auth = f"{user}:{password}" if password else user
         port, db = values.get("POSTGRES_PORT", "5432"), values.get("POSTGRES_DB", "")
-        return f"postgresql://{auth}@{server}:{port}/{db}"
-    return None
+        parts = ", ".join(k for k in sorted(values) if k.startswith("POSTGRES_"))
+        return f"postgresql://{auth}@{server}:{port}/{db}", f"assembled from {parts}"
+    return None, ""
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -97,14 +97,22 @@ def run_pytest_args(
     cancel: threading.Event | None = None,
     extra_env: dict[str, str] | None = None,
     writable: Sequence[Path] = (),
+    cwd: str | Path | None = None,
 ) -> TestRun:
     """pytest with any arguments (options too) in the workspace, isolated as `run_tests` is.
 
     `extra_env` adds variables to the run's environment (e.g. pytest's own switches);
     `writable` adds folders the sandboxed run may write besides the workspace's files.
+    It runs in `cwd` (relative to the workspace), else where the project's tests run
+    (`test_dir`), on the project's own interpreter when it has one. A `-q` given here is
+    not doubled: `-qq` would drop the counts from pytest's last line.
     """
-    argv = ["-q", "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
+    quiet = [] if any(_is_quiet(a) for a in args) else ["-q"]
+    argv = [*quiet, "--color=no", "-p", "no:cacheprovider", *SKIPPED_PLUGINS, *args]
     root = str(workspace.root)
+    run_dir = _run_dir(workspace, cwd)
+    if run_dir != root:  # paths given from the workspace's root still name the same files
+        argv = [_from_root(a, workspace.root, Path(run_dir)) for a in argv]
     env = {"PYTHONPATH": root}
     # A project copy adds its own settings (its .env values, `env=`) and import root.
     project_env = getattr(workspace, "test_environment", None)
@@ -117,11 +125,18 @@ def run_pytest_args(
         env[OUTCOMES_ENV] = str(outcomes)
         argv[0:0] = ["-p", OUTCOMES_PLUGIN]
         exchange.append(Path(outcomes).parent)
+    python = getattr(workspace, "python", None)
     # Raises SandboxUnavailable where no sandbox can start: the caller says why.
     with contained(workspace, env, exchange=exchange) as launch:
         run_env = launch.env if launch is not None else plain_environment(workspace, env)
         run = run_pytest_process(
-            argv, cwd=root, env=run_env, timeout=timeout, cancel=cancel, launch=launch
+            argv,
+            cwd=run_dir,
+            env=run_env,
+            timeout=timeout,
+            cancel=cancel,
+            launch=launch,
+            python=python,
         )
     output, timed_out, duration = run.output, run.timed_out, run.duration
     if run.cancelled:
@@ -138,3 +153,30 @@ def run_pytest_args(
         counts=parse_counts(output),
         stopped=run.cancelled,
     )
+
+
+def _from_root(arg: str, root: Path, run_dir: Path) -> str:
+    if arg.startswith("-"):
+        return arg
+    path, sep, node = arg.partition("::")
+    if path and not (run_dir / path).exists() and (root / path).exists():
+        return str(root / path) + sep + node
+    return arg
+
+
+def _is_quiet(arg: str) -> bool:
+    return arg == "--quiet" or (arg.startswith("-q") and set(arg[1:]) == {"q"})
+
+
+def _run_dir(workspace: Workspace, cwd: str | Path | None) -> str:
+    """The folder pytest runs in: `cwd` when given (inside the workspace), else the
+    project's test folder, else the workspace's root."""
+    if cwd is not None:
+        return str(workspace.resolve(str(cwd)))
+    test_dir = "."
+    if hasattr(type(workspace), "info"):  # a project copy
+        try:
+            test_dir = workspace.info.test_dir  # type: ignore[attr-defined]
+        except Exception:  # an app the agent broke: its tests still run, from the root
+            test_dir = "."
+    return str(workspace.root / test_dir) if test_dir != "." else str(workspace.root)

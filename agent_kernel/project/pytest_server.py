@@ -13,6 +13,12 @@ with a scrubbed environment (a run finds no key in `/proc/<server>/environ` eith
 exits once every process that used it is gone and IDLE_GRACE has passed. Without `fork()`,
 with WORKBENCH_WARM_PYTEST=0, or after repeated server faults, runs are plain subprocesses.
 
+A project with its own interpreter gets a server of that interpreter, which has none of the
+workbench's packages: this file and the modules it imports use the standard library only,
+and the server is started by path (`python .../pytest_server.py ADDRESS`). Each run reseeds
+what a fork would otherwise share with every other run: `random`, Faker's generator and
+NumPy's legacy global state, so two runs draw different values as two `pytest` calls do.
+
 Protocol, one connection per run, one JSON object per line: the client sends {"argv",
 "cwd", "env", "path", "output"}; the server answers {"pid": N} once the child runs, then
 {"exit": code}. A connection closed before the exit reply kills the run.
@@ -42,12 +48,53 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import source_only, warmup
-from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
-from .safe_env import safe_environment
+if __package__:
+    from . import fork_state, source_only, warmup
+    from .bounded_process import CANCEL_POLL, BoundedRun, run_bounded
+    from .safe_env import safe_environment
+else:  # started by path on a project's interpreter: only the child's needs, by path too
+    import importlib.util
+
+    def _sibling(name: str, folder: Path | None = None) -> Any:
+        folder = folder or Path(__file__).parent
+        spec = importlib.util.spec_from_file_location(
+            f"_workbench_{folder.name}_{name}", folder / f"{name}.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    source_only = _sibling("source_only")
+    fork_state = _sibling("fork_state")
 
 if TYPE_CHECKING:
     from ..sandbox.launch import Launch
+
+SIBLINGS = ("pytest_server", "source_only", "fork_state")  # a change in any: a new server
+SANDBOX_DIR = Path(__file__).resolve().parents[1] / "sandbox"
+
+
+_SANDBOX: list[Any] = []
+
+
+def _sandbox() -> Any:
+    """The module a run enters its sandbox with (stdlib only: on a project's interpreter it
+    is loaded by path), imported once in the server."""
+    if not _SANDBOX:
+        if __package__:
+            from ..sandbox import namespaces
+        else:
+            namespaces = _sibling("namespaces", SANDBOX_DIR)
+        _SANDBOX.append(namespaces)
+    return _SANDBOX[0]
+
+
+def _enter_sandbox(spec: dict[str, Any]) -> None:
+    """The run's own namespaces, root and network, before anything of the run starts."""
+    _sandbox().enter_forked(spec)
+
 
 ENABLE_ENV = "WORKBENCH_WARM_PYTEST"
 SOCKET_DIR_ENV = "WORKBENCH_PYTEST_SOCKETS"  # where servers listen (default: private temp dir)
@@ -85,9 +132,7 @@ PRELOAD = (
     "encodings.unicode_escape",
     "xdist.newhooks",
     "fastapi.telemetry._runtime",
-    # What a sandboxed run enters before anything of its own is visible, and its error path.
-    "agent_kernel.sandbox.launch",
-    "agent_kernel.sandbox.namespaces",
+    # The error path of a run that fails before anything of its own is visible.
     "traceback",
 )
 # Plugins the workbench's own environment has but app tests never use.
@@ -120,10 +165,15 @@ def _preload() -> list[str]:
     for name in (*PRELOAD, *builtin):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        _sandbox()
     from importlib.metadata import entry_points
 
     preloaded = set()
-    for plugin in entry_points(group="pytest11"):
+    found = entry_points()
+    # `entry_points(group=...)` is Python 3.10's; a project's 3.9 has the mapping only.
+    plugins = found.select(group="pytest11") if hasattr(found, "select") else found["pytest11"]
+    for plugin in plugins:
         if plugin.name not in SKIPPED_PLUGINS:
             with contextlib.suppress(Exception):
                 plugin.load()
@@ -133,10 +183,26 @@ def _preload() -> list[str]:
     gc.freeze()
     # pytest would rewrite the asserts of plugin modules it imports itself, and says so when
     # it finds them imported already. Here that is by design, so only that note is silenced.
+    if not _names_after_semicolon():
+        # Older pytest writes "rewritten: NAME", and a colon cannot stand in a -W message:
+        # the note is silenced for every module there.
+        return [f"-Wignore:{ALREADY_IMPORTED.rstrip('; ')}:pytest.PytestAssertRewriteWarning"]
     return [
         f"-Wignore:{ALREADY_IMPORTED}{name}:pytest.PytestAssertRewriteWarning"
         for name in sorted(preloaded)
     ]
+
+
+def _names_after_semicolon() -> bool:
+    """Whether this pytest's note reads "...rewritten; NAME" (newer) or "...: NAME"."""
+    import inspect
+
+    try:
+        from _pytest.assertion.rewrite import AssertionRewritingHook
+
+        return ALREADY_IMPORTED in inspect.getsource(AssertionRewritingHook)
+    except (ImportError, OSError, TypeError):
+        return True
 
 
 def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) -> None:
@@ -158,9 +224,7 @@ def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) ->
         os.close(out)
         os.close(null)
         if request.get("sandbox"):  # the run's own namespaces, root and network, then on
-            from ..sandbox.launch import enter_forked
-
-            enter_forked(request["sandbox"])
+            _enter_sandbox(request["sandbox"])
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -169,7 +233,9 @@ def _child(request: dict[str, Any], filters: list[str], inherited: list[int]) ->
         # As `python -m pytest` run in cwd with PYTHONPATH: cwd first, then the given paths.
         sys.path[:1] = [request["cwd"], *request["path"]]
         sys.dont_write_bytecode = True
-        source_only.install(request["cwd"])  # never a .pyc that an edit in the same second outdated
+        for root in [request["cwd"], *request.get("roots", [])]:
+            source_only.install(root)  # never a .pyc that an edit in the same second outdated
+        fork_state.reseed()
         import pytest
 
         code = int(pytest.main([*filters, *request["argv"]]))
@@ -319,7 +385,9 @@ def _alive(pid: int) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m agent_kernel.project.pytest_server ADDRESS`: detach, then serve until idle."""
+    """`python pytest_server.py ADDRESS`: detach, then serve until idle."""
+    if sys.path and os.path.abspath(sys.path[0]) == str(Path(__file__).resolve().parent):
+        del sys.path[0]  # started by path: this folder is not the tests' business
     address = Path(argv[0])
     if os.fork():  # the starter waits for this parent only; the server is nobody's child
         os._exit(0)
@@ -347,14 +415,23 @@ def socket_dir() -> Path:
     return folder
 
 
-def server_address() -> Path:
+def server_address(python: str | None = None) -> Path:
     """One server per interpreter, version of this module and state of site-packages."""
-    purelib = Path(sysconfig.get_paths()["purelib"])
+    if python is None or os.path.abspath(python) == os.path.abspath(sys.executable):
+        python, version = sys.executable, sys.version
+        purelib = Path(sysconfig.get_paths()["purelib"])
+    else:
+        version = ""
+        found = sorted(
+            Path(os.path.abspath(python)).parent.parent.glob("lib/python3*/site-packages")
+        )
+        purelib = found[0] if found else Path(python)
     key = "\0".join(
         [
-            sys.executable,
-            sys.version,
-            str(Path(__file__).stat().st_mtime_ns),
+            python,
+            version,
+            *(str(Path(__file__).with_name(f"{n}.py").stat().st_mtime_ns) for n in SIBLINGS),
+            *(str((SANDBOX_DIR / f"{n}.py").stat().st_mtime_ns) for n in ("namespaces", "network")),
             str(purelib.stat().st_mtime_ns if purelib.exists() else 0),
         ]
     )
@@ -379,10 +456,12 @@ class WarmPytest:
     def usable(self) -> bool:
         return enabled() and self.failures < MAX_FAILURES
 
-    def prestart(self) -> None:
+    def prestart(self, python: str | None = None) -> None:
         """Make sure a server runs (starting it in the background), before a run needs it."""
         if self.usable:
-            threading.Thread(target=self._warm_up, name="warm-pytest", daemon=True).start()
+            threading.Thread(
+                target=self._warm_up, args=(python,), name="warm-pytest", daemon=True
+            ).start()
 
     def run(
         self,
@@ -393,6 +472,7 @@ class WarmPytest:
         timeout: float,
         cancel: threading.Event | None = None,
         sandbox: dict[str, Any] | None = None,
+        python: str | None = None,
     ) -> BoundedRun:
         """One pytest run in a forked child; past `timeout` or on `cancel`, its group is killed.
 
@@ -402,13 +482,14 @@ class WarmPytest:
         deadline = started + timeout
         path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         try:
-            conn = self._connect()
+            conn = self._connect(python)
         except OSError as exc:
             self.failures += 1
             raise ServerError(f"no pytest server: {exc}") from exc
         with conn, tempfile.NamedTemporaryFile(prefix="pytest-run-", suffix=".log") as sink:
             request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "path": path}
             request["sandbox"] = sandbox
+            request["roots"] = path
             request["output"] = sink.name
             try:
                 conn.sendall(json.dumps(request).encode() + b"\n")
@@ -438,12 +519,13 @@ class WarmPytest:
         duration = time.monotonic() - started
         return BoundedRun(exit_code, timed_out, output, duration, cancelled)
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, python: str | None = None) -> None:
         with contextlib.suppress(Exception):
-            self._connect().close()
+            self._connect(python).close()
 
-    def _connect(self) -> socket.socket:
-        address = server_address()
+    def _connect(self, python: str | None = None) -> socket.socket:
+        python = python or sys.executable
+        address = server_address(python)
         try:
             return _open(address)
         except (FileNotFoundError, ConnectionRefusedError):
@@ -455,15 +537,7 @@ class WarmPytest:
                 pass
             with contextlib.suppress(FileNotFoundError):
                 address.unlink()  # left by a server that died
-            starter = subprocess.Popen(
-                [sys.executable, "-m", "agent_kernel.project.pytest_server", str(address)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=tempfile.gettempdir(),
-                env=server_environment(),
-                start_new_session=True,
-            )
+            starter = start_pytest_server(python, address)
             starter.wait(timeout=START_WAIT)
             waited_until = time.monotonic() + START_WAIT
             while True:
@@ -473,6 +547,20 @@ class WarmPytest:
                     if time.monotonic() > waited_until:
                         raise
                     time.sleep(0.01)
+
+
+def start_pytest_server(python: str, address: Path) -> subprocess.Popen[bytes]:
+    """Start the warm pytest server of `python` at `address` (it detaches; the starter
+    returned exits at once). Every server process starts here."""
+    return subprocess.Popen(
+        [python, str(Path(__file__).resolve()), str(address)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tempfile.gettempdir(),
+        env=server_environment(),
+        start_new_session=True,
+    )
 
 
 def _open(address: Path) -> socket.socket:
@@ -522,9 +610,9 @@ class _Replies:
 WARM = WarmPytest()
 
 
-def prestart() -> None:
+def prestart(python: str | None = None) -> None:
     """Have a warm server ready (or starting) before the first test run needs it."""
-    WARM.prestart()
+    WARM.prestart(python)
 
 
 def run_pytest_process(
@@ -535,20 +623,29 @@ def run_pytest_process(
     timeout: float,
     cancel: threading.Event | None = None,
     launch: Launch | None = None,
+    python: str | None = None,
 ) -> BoundedRun:
     """`python -m pytest ARGV` in `cwd` with `env`: warm when it can be, plain otherwise.
 
-    Setting `cancel` (the panel's Stop) kills the run at once, as its time limit would.
-    With `launch`, the run is sandboxed: a forked run enters the sandbox itself, a plain one
-    starts under bubblewrap.
+    `python` is the project's interpreter (the workbench's when None). Setting `cancel` (the
+    panel's Stop) kills the run at once, as its time limit would. With `launch`, the run is
+    sandboxed: a forked run enters the sandbox itself, a plain one starts under bubblewrap.
     """
+    python = python or sys.executable
     if WARM.usable:
         spec = launch.fork_spec(cwd=str(cwd)) if launch is not None else None
         with contextlib.suppress(ServerError):
             return WARM.run(
-                argv, cwd=str(cwd), env=env, timeout=timeout, cancel=cancel, sandbox=spec
+                argv,
+                cwd=str(cwd),
+                env=env,
+                timeout=timeout,
+                cancel=cancel,
+                sandbox=spec,
+                python=python,
             )
-    command = [sys.executable, "-m", "agent_kernel.project.source_only", *argv]  # pytest, see there
+    source_only_path = str(Path(__file__).with_name("source_only.py"))
+    command = [python, source_only_path, *argv]  # pytest, compiled from source: see there
     if launch is not None:
         command = launch.command(command, cwd=str(cwd))
     return run_bounded(command, cwd=cwd, env=env, timeout=timeout, cancel=cancel)

@@ -210,6 +210,10 @@ class Workspace:
             )
         workspace = cls(root)
         workspace.created = not (root / PACKAGE).exists()
+        if path is None:  # whose it is, for `workbench clean`
+            from .leftovers import mark_workspace
+
+            mark_workspace(root)
         source = Path(baseline).resolve() if baseline is not None else default_baseline()
         if not (workspace.root / PACKAGE).exists():
             workspace._populate(workspace.root, source)
@@ -306,13 +310,18 @@ class Workspace:
             if _content(self.root / rel) != _content(self.baseline_dir / rel)
         )
 
+    def diff_path(self, rel: str) -> str:
+        """How a diff names the file `rel` (a project in a subfolder: from its repository)."""
+        return rel
+
     def diff(self) -> str:
         """A unified diff of the workspace against its baseline, with git's a/ b/ prefixes."""
         chunks: list[str] = []
         for rel in self.changed_files():
             old = _content(self.baseline_dir / rel)
             new = _content(self.root / rel)
-            header = [f"diff --git a/{rel} b/{rel}\n"]
+            shown = self.diff_path(rel)
+            header = [f"diff --git a/{shown} b/{shown}\n"]
             if old is None:
                 header.append("new file mode 100644\n")
             elif new is None:
@@ -320,14 +329,14 @@ class Workspace:
             old_lines = _text_lines(old) if old is not None else []
             new_lines = _text_lines(new) if new is not None else []
             if old_lines is None or new_lines is None:
-                chunks.append("".join(header) + f"Binary files a/{rel} and b/{rel} differ\n")
+                chunks.append("".join(header) + f"Binary files a/{shown} and b/{shown} differ\n")
                 continue
             body = list(
                 difflib.unified_diff(
                     old_lines,
                     new_lines,
-                    fromfile=f"a/{rel}" if old is not None else "/dev/null",
-                    tofile=f"b/{rel}" if new is not None else "/dev/null",
+                    fromfile=f"a/{shown}" if old is not None else "/dev/null",
+                    tofile=f"b/{shown}" if new is not None else "/dev/null",
                 )
             )
             chunks.append("".join(header) + "".join(_terminate(body)))

@@ -51,7 +51,8 @@ class Launch:
         """What a forked child needs to enter the same sandbox itself (`namespaces.enter`)."""
         find_bwrap()  # the same refusal where no sandbox can start, before anything forks
         steps = [asdict(step) for step in self.policy.layout(self.net_dir)]
-        return {"steps": steps, "cwd": cwd, "ports": self.ports if self.net_dir else []}
+        ports = self.ports if self.net_dir else []
+        return {"steps": steps, "cwd": cwd, "ports": ports, "net_dir": NET_DIR}
 
 
 @contextlib.contextmanager
@@ -63,14 +64,3 @@ def launched(policy: Policy) -> Iterator[Launch]:
     finally:
         if forwarder is not None:
             forwarder.close()
-
-
-def enter_forked(spec: dict[str, Any]) -> None:
-    """In a forked child: enter the sandbox `fork_spec` described, relays included."""
-    from .namespaces import enter
-    from .network import relay
-    from .policy import Step
-
-    enter([Step(**step) for step in spec["steps"]], spec["cwd"])
-    if spec.get("ports"):
-        relay(spec["ports"], NET_DIR)

@@ -4,8 +4,9 @@ pytest server.
 bubblewrap sandboxes a program it starts; a forked run has its stack imported already and
 must not exec. So the child makes the namespaces bubblewrap makes (user, mount, PID, IPC,
 network, UTS), builds the same root from the policy's mount steps, pivots into it, brings up
-loopback and drops every capability, then goes on as the run. Stdlib only (the warm server
-may run on a project's own interpreter). Linux only; `enter` raises OSError where the
+loopback and drops every capability, then goes on as the run. Stdlib only, without
+relative imports: the warm server may run on a project's own interpreter and load this file
+by path. Linux only; `enter` raises OSError where the
 kernel refuses a step, and the caller reports the run as failed to start.
 """
 
@@ -20,8 +21,7 @@ import signal
 import socket
 import struct
 from pathlib import Path
-
-from .policy import Step
+from typing import Any
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -76,7 +76,37 @@ def _pivot_root(new: str, old: str) -> None:
     _call(_libc.syscall(number, new.encode(), old.encode()), "pivot_root")
 
 
-def enter(steps: list[Step], cwd: str) -> None:
+def enter_forked(spec: dict[str, Any]) -> None:
+    """Enter the sandbox a `Launch.fork_spec` describes, and relay its endpoints inside."""
+    enter([_Step(**step) for step in spec["steps"]], spec["cwd"])
+    if spec.get("ports"):
+        _network().relay(spec["ports"], spec["net_dir"])
+
+
+class _Step:
+    """A mount step as plain data (the same fields as `policy.Step`)."""
+
+    def __init__(self, kind: str, dest: str, source: str = "") -> None:
+        self.kind, self.dest, self.source = kind, dest, source
+
+
+def _network() -> Any:
+    if __package__:
+        from . import network
+    else:  # loaded by path: its sibling too
+        import importlib.util
+        import sys
+
+        path = Path(__file__).with_name("network.py")
+        spec = importlib.util.spec_from_file_location("_workbench_sandbox_network", path)
+        assert spec is not None and spec.loader is not None
+        network = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = network
+        spec.loader.exec_module(network)
+    return network
+
+
+def enter(steps: list[Any], cwd: str) -> None:
     """Become a sandboxed process (returns in the sandbox, as PID 1 of its namespace).
 
     The calling process stays outside as the sandbox's parent: it waits for the sandboxed
@@ -113,7 +143,7 @@ def _wait_and_exit(child: int) -> None:
     os._exit(code if code >= 0 else 128 - code)
 
 
-def _build_root(steps: list[Step]) -> None:
+def _build_root(steps: list[Any]) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     base = "/tmp"  # any folder will do: a tmpfs on it becomes the new root's scaffold
     _mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
@@ -132,7 +162,7 @@ def _build_root(steps: list[Step]) -> None:
     os.chdir("/")
 
 
-def _apply(step: Step, dest: str, source: str) -> None:
+def _apply(step: Any, dest: str, source: str) -> None:
     kind = step.kind
     if kind in ("ro", "rw"):
         is_dir = os.path.isdir(source)

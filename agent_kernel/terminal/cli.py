@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--project", type=Path, help="an existing FastAPI project to work on (a private copy)"
     )
+    _project_options(run)
     run.add_argument("--history", type=Path, help="history dir for PHRs (default: ./history)")
     run.add_argument("--mode", choices=["live", "record", "replay", "auto"])
     run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = sub.add_parser("inspect", help="what the workbench finds in a FastAPI project")
     inspect.add_argument("--project", type=Path, default=Path("."), help="project dir (.)")
+    _project_options(inspect)
+
+    clean = sub.add_parser("clean", help="remove the workbench's stale worktrees and temp dirs")
+    clean.add_argument("--dry-run", action="store_true", help="list them, remove nothing")
 
     # Defined here, not in mcp_server: that module imports pydantic and the contract, which
     # `workbench --help` must not pay for.
@@ -103,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--history", type=Path)
     return parser
+
+
+def _project_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app", help='the project\'s app as "module:attr" (over its pyproject)')
+    parser.add_argument("--python", help="the project's interpreter (default: its .venv, venv/)")
 
 
 def _positive(kind: type) -> Any:
@@ -152,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "inspect":
         from .inspect import inspect_project
 
-        return inspect_project(args.project)
+        return inspect_project(args.project, app=args.app, python=args.python)
+    if args.command == "clean":
+        from .clean import clean_command
+
+        return clean_command(dry_run=args.dry_run)
     if args.command == "mcp":
         from .mcp_server import run as run_mcp
 
@@ -207,6 +221,8 @@ def _run(args: argparse.Namespace) -> int:
     options: dict = {
         "project": args.project,
         "history": args.history,
+        "python": args.python,
+        "app": args.app,
         "mcp_servers": args.mcp_config,
         "sandbox": args.sandbox,
         "approve_mcp": _mcp_approver(args.approve_mcp),

@@ -49,11 +49,13 @@ def allowed(argv: Sequence[str], allowlist: Sequence[Sequence[str]]) -> bool:
     return any(tuple(argv[: len(entry)]) == tuple(entry) for entry in allowlist if entry)
 
 
-def _executable(word: str) -> str | None:
-    """`python` is the workbench's interpreter; other commands come from its bin dir first."""
+def _executable(word: str, python: str | None = None) -> str | None:
+    """`python` is the project's interpreter (the workbench's when it has none); other
+    commands come from that interpreter's bin dir first."""
+    python = python or sys.executable
     if word in ("python", "python3"):
-        return sys.executable
-    here = Path(sys.executable).parent / word
+        return python
+    here = Path(python).parent / word
     if here.is_file():
         return str(here)
     return shutil.which(word)
@@ -134,7 +136,8 @@ class RunCommandTool:
                 f"refused: {option} is not allowed in run_command: it runs another program "
                 "or reads or writes outside the workspace. Run the command without it."
             )
-        executable = _executable(argv[0])
+        python = getattr(ctx.workspace, "python", None)
+        executable = _executable(argv[0], python)
         if executable is None:
             raise ToolError(f"{argv[0]!r} is allowed but not installed (not found on PATH)")
         root = str(ctx.workspace.root)
@@ -151,7 +154,7 @@ class RunCommandTool:
         except OSError as exc:
             raise ToolError(f"{argv[0]!r} could not be started: {exc}") from exc
         shown = shlex.join(argv)
-        output = _local_paths(run.output, root)
+        output = _local_paths(run.output, root, python)
         if run.cancelled:
             return f"$ {shown}\n[stopped: the run was stopped; the command was killed]"
         if run.timed_out:
@@ -162,7 +165,10 @@ class RunCommandTool:
         return f"$ {shown}\n[exit code {run.exit_code}]\n{cap_output(output, self.cap)}"
 
 
-def _local_paths(text: str, root: str) -> str:
+def _local_paths(text: str, root: str, python: str | None = None) -> str:
     """The workspace as `.` and the interpreter's environment as `<env>`: shorter for the
     model, and no machine path in a cassette, a PHR or a notebook output."""
-    return text.replace(root, ".").replace(sys.prefix, "<env>")
+    text = text.replace(root, ".")
+    if python:
+        text = text.replace(str(Path(python).parent.parent), "<env>")
+    return text.replace(sys.prefix, "<env>")

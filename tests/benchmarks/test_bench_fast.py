@@ -119,3 +119,22 @@ def test_sandbox_compares_the_same_run_with_and_without_it():
     well_formed(result, "sandbox")
     assert result.data["ratio"] > 0 and math.isfinite(result.data["ratio"])
     assert result.data["bwrap_start_s"] == result.data["bwrap_start_s"]  # a number, not NaN
+
+
+def test_app_host_benchmark_is_well_formed():
+    from benchmarks import bench_app_host
+
+    result = bench_app_host.run_host(repeats=1, sizes=(0, 2))
+
+    well_formed(result, "app_host")
+    assert set(result.data["sizes"]) == {"0", "2"}
+    assert all(size["ratio"] > 0 for size in result.data["sizes"].values())
+
+
+def test_project_pytest_benchmark_is_well_formed():
+    from benchmarks import bench_app_host
+
+    result = bench_app_host.run_pytest(repeats=1)
+
+    well_formed(result, "project_pytest")
+    assert len(result.data["workbench"]) == len(result.data["by_hand"]) == 1

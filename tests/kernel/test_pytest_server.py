@@ -69,7 +69,7 @@ def test_runs_are_forked_from_one_warm_server(workspace, tmp_path, warm):
 
     assert first == second == server_pid()
     assert first != os.getpid()
-    assert b"agent_kernel.project.pytest_server" in Path(f"/proc/{first}/cmdline").read_bytes()
+    assert b"agent_kernel/project/pytest_server.py" in Path(f"/proc/{first}/cmdline").read_bytes()
 
 
 def test_a_run_stays_on_one_cpu_unless_told_otherwise(workspace, tmp_path, warm, monkeypatch):
@@ -213,7 +213,7 @@ def test_a_server_dying_mid_run_is_counted_and_the_run_done_plainly(workspace, t
         "import os, signal\n\n"
         "def test_kill_the_server():\n"
         "    parent = os.getppid()\n"
-        "    if b'project.pytest_server' in open(f'/proc/{parent}/cmdline', 'rb').read():\n"
+        "    if b'project/pytest_server.py' in open(f'/proc/{parent}/cmdline', 'rb').read():\n"
         "        os.kill(parent, signal.SIGKILL)\n"
         f"    open({str(out)!r}, 'w').write(str(parent))\n"
     )
@@ -268,7 +268,7 @@ def test_the_server_leaves_once_its_callers_are_gone(workspace, tmp_path, monkey
     )
     subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)
     server = int(out.read_text())
-    assert b"agent_kernel.project.pytest_server" in Path(f"/proc/{server}/cmdline").read_bytes()
+    assert b"agent_kernel/project/pytest_server.py" in Path(f"/proc/{server}/cmdline").read_bytes()
 
     _wait_for(lambda: not _running(server, settle=0), "the idle server to exit", limit=15)
     monkeypatch.setenv(pytest_server.SOCKET_DIR_ENV, folder)

@@ -140,3 +140,11 @@ def notes(tmp_path: Path) -> Path:
 
 
 SECRET = "notes-" + "e3b0c44298fc1c149afbf4c8996fb924"
+
+
+@pytest.fixture(scope="session")
+def old_stack_python() -> str:
+    """A Python with FastAPI 0.95 on Pydantic v1, SQLModel 0.0.8 and Faker (see venvs.py)."""
+    from .venvs import OLD_STACK, cached_venv
+
+    return str(cached_venv(OLD_STACK))

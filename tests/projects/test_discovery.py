@@ -75,7 +75,8 @@ def test_no_app_says_what_was_tried_and_how_to_set_it(make_project):
         discover(root)
     message = str(caught.value)
     assert "no FastAPI app found" in message
-    assert "main.py, app.py, api.py, app/main.py" in message
+    assert "main.py, app.py, api.py, server.py, asgi.py, app/main.py" in message
+    assert "app/server.py" in message
     assert '[tool.workbench]\n    app = "module:attr"' in message
 
 

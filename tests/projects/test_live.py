@@ -1,6 +1,8 @@
 """Live checks of projects with absolute imports: fresh, isolated from each other and from the
 kernel, each layout answering; a clear AppLoadError for a missing setting; the project's own
-test suite run with its own configuration and conftest."""
+test suite run with its own configuration and conftest. `wb.client()` runs a project's app in
+the app host (tests/projects/test_app_host.py); `in_kernel=True` imports it here, as these
+tests of that mode do."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def test_each_layout_answers_live(make_project, tmp_path, files, path, body):
 def test_full_stack_style_app_answers_and_leaves_nothing_behind(notes, tmp_path):
     wb = open_wb(notes, tmp_path)
     path_before = list(sys.path)
-    client = wb.client()
+    client = wb.client(in_kernel=True)
     assert client.get("/api/v1/utils/health-check/").json() is True
     assert wb.app_module("app.core.config").settings.SECRET_KEY == SECRET
     assert "app.api.routes.notes" in sys.modules
@@ -57,7 +59,7 @@ def test_full_stack_style_app_answers_and_leaves_nothing_behind(notes, tmp_path)
 def test_a_module_edited_between_two_checks_is_seen_fresh(notes, tmp_path):
     wb = open_wb(notes, tmp_path)
     route = wb.workspace.root / "app/api/routes/utils.py"
-    assert wb.client().get("/api/v1/utils/health-check/").json() is True
+    assert wb.client(in_kernel=True).get("/api/v1/utils/health-check/").json() is True
     first_app = wb._client.app
     # Same size, same second: only a fresh compile from source sees it.
     route.write_text(route.read_text().replace("return True", "return 1==2"))
@@ -70,7 +72,7 @@ def test_a_module_edited_between_two_checks_is_seen_fresh(notes, tmp_path):
         main.read_text().replace("notes, utils", "extra, notes, utils")
         + "api_router.include_router(extra.router)\n"
     )
-    client = wb.client()
+    client = wb.client(in_kernel=True)
     assert client.app is not first_app
     assert client.get("/api/v1/utils/health-check/").json() is False
     assert client.get("/api/v1/extra").json() == "new module"
@@ -83,7 +85,7 @@ def test_a_kernel_module_with_the_same_name_is_set_aside_and_restored(notes, tmp
     sys.modules["app"] = mine
     try:
         wb = open_wb(notes, tmp_path)
-        assert wb.client().get("/api/v1/utils/health-check/").status_code == 200
+        assert wb.client(in_kernel=True).get("/api/v1/utils/health-check/").status_code == 200
         assert sys.modules["app"] is not mine  # the project's own `app` while it is loaded
         wb.close()
         assert sys.modules["app"] is mine
@@ -106,7 +108,7 @@ def test_a_missing_setting_is_named_and_env_supplies_it(notes, tmp_path):
         display=False,
         env={"SECRET_KEY": "given-in-the-notebook"},
     )
-    assert wb.client().get("/api/v1/utils/health-check/").json() is True
+    assert wb.client(in_kernel=True).get("/api/v1/utils/health-check/").json() is True
     assert wb.app_module("app.core.config").settings.SECRET_KEY == "given-in-the-notebook"
     wb.close()
     assert "SECRET_KEY" not in __import__("os").environ  # the kernel's own env is untouched
