@@ -189,6 +189,9 @@ def child_setup(request: dict[str, Any], inherited: list[int]) -> None:
     os.dup2(out, 2)
     os.close(out)
     os.close(null)
+    # The pid the kernel may signal: this process's, taken before a sandbox's PID namespace
+    # (inside it, the check is PID 1, and the kernel must never signal group 1).
+    request["host_pid"] = os.getpid()
     if request.get("sandbox"):  # the check's own namespaces, root and network, then the app
         _siblings["namespaces"].enter_forked(request["sandbox"])
     os.chdir(request["cwd"])
@@ -344,7 +347,8 @@ def _lifespan_unsupported(error: BaseException) -> bool:
 def serve_check(channel: Channel, request: dict[str, Any]) -> int:
     """Import the app, start it, answer requests until the kernel closes; the exit code."""
     roots = request["roots"]
-    channel.send({"pid": os.getpid()})
+    pid = request.get("host_pid") or os.getpid()
+    channel.send({"pid": pid})
     what = "importing"
     started = time.perf_counter()
     try:
@@ -357,7 +361,7 @@ def serve_check(channel: Channel, request: dict[str, Any]) -> int:
         channel.send({"error": describe_failure(exc, what, roots)})
         return 1
     timing = {"import_s": imported - started, "startup_s": time.perf_counter() - imported}
-    channel.send({"ready": True, "pid": os.getpid(), **timing})
+    channel.send({"ready": True, "pid": pid, **timing})
     while True:
         try:
             head, body = channel.receive()

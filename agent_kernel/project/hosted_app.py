@@ -242,8 +242,9 @@ class HostedApp:
         self.closed = False
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        if self.pid > 1:  # never group 0 (ours) or 1 (init's), whatever a child reported
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             self.conn.close()
         self.closed = True

@@ -509,7 +509,8 @@ class WarmPytest:
                             reply = replies.next(min(deadline, time.monotonic() + wait))
                         continue
                     with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(pid, signal.SIGKILL)
+                        if int(pid) > 1:  # never our own group (0) nor init's (1)
+                            os.killpg(int(pid), signal.SIGKILL)
                     reply = replies.next(time.monotonic() + REPLY_GRACE)
             except (OSError, TimeoutError, KeyError, ValueError) as exc:
                 self.failures += 1
