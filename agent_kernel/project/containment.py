@@ -2,9 +2,10 @@
 
 Every process the agent causes (its commands, its test runs, the acceptance checks, a
 project's MCP servers) starts through here: in the OS sandbox (`agent_kernel.sandbox`) with
-the workspace as its only writable tree, the workbench's records and `.env` files hidden or
-read-only, an environment built from an allowlist plus the project's declared settings, and
-only the project's database and `[tool.workbench] sandbox.allow` endpoints reachable.
+the workspace as its only writable tree, the workbench's records read-only (and, for its
+commands, `.env` files shown empty), an environment built from an allowlist plus the
+project's declared settings, and only the project's database and `[tool.workbench]
+sandbox.allow` endpoints reachable.
 A database the project names on disk (an absolute SQLite path) is writable too.
 `sandbox="off"` (`WORKBENCH_SANDBOX=off`, `--sandbox off`) runs them as plain processes of
 the caller, with the scrubbed environment of `safe_env`; the front ends warn on every run.
@@ -126,8 +127,13 @@ def policy_for(
     env: Mapping[str, str],
     *,
     exchange: Sequence[Path] = (),
+    hide_env_files: bool = False,
 ) -> Policy:
-    """The sandbox of a process in `workspace` whose own variables are `env`."""
+    """The sandbox of a process in `workspace` whose own variables are `env`.
+
+    `hide_env_files` shows every `.env` file empty: for the agent's commands (`grep -r`),
+    not for its tests or the app, which read their settings where the project keeps them.
+    """
     from .workspace import META_DIR
 
     rules = project_policy(workspace)
@@ -151,7 +157,7 @@ def policy_for(
         env=full_env,
         read_only=read_only_extras(workspace),
         protected=tuple(protected),
-        masked=tuple(f for root in roots for f in env_files(root)),
+        masked=tuple(f for root in roots for f in env_files(root)) if hide_env_files else (),
         endpoints=tuple(sorted(endpoints, key=str)),
         exchange=tuple(folders),
     )
@@ -159,7 +165,11 @@ def policy_for(
 
 @contextlib.contextmanager
 def contained(
-    workspace: Workspace, env: Mapping[str, str], *, exchange: Sequence[Path] = ()
+    workspace: Workspace,
+    env: Mapping[str, str],
+    *,
+    exchange: Sequence[Path] = (),
+    hide_env_files: bool = False,
 ) -> Iterator[Launch | None]:
     """The launch of one sandboxed process (None when the sandbox is off).
 
@@ -168,7 +178,8 @@ def contained(
     if sandbox_mode(workspace) == "off":
         yield None
         return
-    with launched(policy_for(workspace, env, exchange=exchange)) as launch:
+    policy = policy_for(workspace, env, exchange=exchange, hide_env_files=hide_env_files)
+    with launched(policy) as launch:
         yield launch
 
 
@@ -185,10 +196,11 @@ def run_contained(
     timeout: float,
     cwd: Path | str | None = None,
     cancel: threading.Event | None = None,
+    hide_env_files: bool = False,
 ) -> BoundedRun:
     """`argv` in the workspace's sandbox, bounded like every run (OSError: could not start)."""
     where = str(cwd or workspace.root)
-    with contained(workspace, env) as launch:
+    with contained(workspace, env, hide_env_files=hide_env_files) as launch:
         if launch is None:
             return run_bounded(
                 argv,

@@ -81,13 +81,18 @@ class Policy:
                 steps.append(Step("ro", name, name))
         empty = str(empty_file())
         steps += [Step("mask", f, empty) for f in SENSITIVE_SYSTEM_FILES if Path(f).is_file()]
-        for path in _dedupe(self.read_only + interpreter_paths()):
-            if not any(_within(path, Path(d)) for d in SYSTEM_DIRS if Path(d).is_dir()):
-                steps.append(Step("ro", str(path), str(path)))
+        # The private /tmp first: what is bound below comes on top of it (a project's venv
+        # or workspace may well live under the host's /tmp).
         steps += [Step("tmpfs", "/tmp"), Step("dir", SANDBOX_HOME), Step("dev", "/dev")]
         steps.append(Step("proc", "/proc"))
         if net_dir is not None:
             steps += [Step("tmpfs", "/run"), Step("ro", NET_DIR, net_dir)]
+        for path in _dedupe(self.read_only + interpreter_paths()):
+            if not any(_within(path, Path(d)) for d in SYSTEM_DIRS if Path(d).is_dir()):
+                steps.append(Step("ro", str(path), str(path)))
+        for path in self.read_only:  # one reached through a link (a .venv linking elsewhere)
+            if path.is_symlink() and path.resolve().is_dir():
+                steps.append(Step("ro", str(path.absolute()), str(path.resolve())))
         for path in _dedupe(self.writable):
             steps.append(Step("rw", str(path), str(path)))
         for path in self.protected:

