@@ -514,7 +514,7 @@ class Workbench:
             spec = launch.fork_spec(cwd=str(self.workspace.root)) if launch else None
             self._client = open_hosted_client(
                 self.workspace.info,
-                app_env,
+                launch.env if launch else app_env,
                 python=self.workspace.python,
                 timeout=timeout,
                 raise_server_exceptions=raise_server_exceptions,

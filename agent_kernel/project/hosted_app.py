@@ -385,7 +385,9 @@ def check_request(
     """What the host's child needs to load this project's app."""
     root = str(info.root)
     import_root = str(info.import_root)
-    child_env = safe_environment(import_root)
+    # Sandboxed, `env` is the whole environment (built from an allowlist, as every sandboxed
+    # process's); otherwise the caller's, less its credentials, plus `env`.
+    child_env = {} if sandbox else safe_environment(import_root)
     child_env.update(env)
     paths = [import_root] + ([root] if root != import_root else [])
     child_env["PYTHONPATH"] = os.pathsep.join(paths)

@@ -209,3 +209,27 @@ def test_the_person_who_approves_edits_is_asked_about_a_projects_server(
         assert output.startswith("pids ") and max(map(int, output.split()[1:])) < 10, output
     else:
         assert "pids" not in output
+
+
+def test_a_live_check_runs_sandboxed_and_its_process_is_signalled_by_its_real_pid(
+    make_project, tmp_path
+):
+    outside = tmp_path / "written-by-the-app"
+    app = (
+        "import os\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/where")\ndef where() -> dict:\n'
+        "    try:\n"
+        f"        open({str(outside)!r}, 'w').write('x')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return {'pid': os.getpid(), 'home': os.environ.get('HOME')}\n"
+    )
+    root = make_project({"main.py": app})
+    wb = Workbench(project=root, workspace=tmp_path / "ws", display=False)
+    client = wb.client()
+    seen = client.get("/where").json()
+    pid = client.hosted.pid  # what the kernel would signal to stop it
+    assert seen["pid"] == 1 and seen["home"] == "/tmp/home"  # inside its own namespace
+    assert pid > 1 and Path(f"/proc/{pid}").exists()
+    wb.close()
+    assert not outside.exists()
