@@ -101,7 +101,7 @@ def run(scenario) -> None:
 @pytest.fixture(autouse=True)
 def quiet(monkeypatch, tmp_path):
     """No warm pytest server or stack warm-up (the runs' checks are faked), PHRs in tmp."""
-    monkeypatch.setattr(facade, "prestart_pytest", lambda: None)
+    monkeypatch.setattr(facade, "prestart_pytest", lambda *_: None)
     monkeypatch.setattr(facade.warmup, "enable", lambda: None)
     monkeypatch.setenv("WORKBENCH_HISTORY", str(tmp_path / "history"))
 

@@ -18,7 +18,7 @@ def python(code: str) -> str:
 
 def test_building_a_workbench_starts_nothing_until_first_use(tmp_path, monkeypatch):
     started: list[str] = []
-    monkeypatch.setattr(facade, "prestart_pytest", lambda: started.append("pytest server"))
+    monkeypatch.setattr(facade, "prestart_pytest", lambda *_: started.append("pytest server"))
     monkeypatch.setattr(facade.warmup, "enable", lambda: started.append("warm-up"))
     wb = Workbench(workspace=tmp_path / "ws", history=tmp_path / "history", mode="replay")
     assert started == []
