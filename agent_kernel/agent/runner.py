@@ -75,6 +75,8 @@ def run_agent(
         "source": handle.source,
         "agent": agent.name,
         "permission_mode": permission_mode,
+        # what a later `--resume` replays again without being told
+        "cassette": str(handle.cassette.path) if handle.cassette and handle.cassette.path else None,
     }
     if session is None:
         session = Session.start(workspace.root, info)

@@ -208,6 +208,7 @@ def write_pointer(session: Session) -> None:
             "workspace": session.trajectory.info.get("workspace"),
             "project": session.trajectory.info.get("project", ""),
             "trajectory": str(session.trajectory.path),
+            "cassette": session.trajectory.info.get("cassette"),
         }
         tmp = folder / f".{session.id}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(pointer), encoding="utf-8")
@@ -218,6 +219,11 @@ def write_pointer(session: Session) -> None:
 
 def find_workspace(session_id: str) -> Path:
     """The workspace a session was started in, from its pointer."""
+    return Path(read_pointer(session_id)["workspace"])
+
+
+def read_pointer(session_id: str) -> dict[str, Any]:
+    """A session's pointer: id, workspace, project, trajectory, and the cassette it replayed."""
     pointer = state_dir() / "sessions" / f"{session_id}.json"
     try:
         data = json.loads(pointer.read_text(encoding="utf-8"))
@@ -228,7 +234,9 @@ def find_workspace(session_id: str) -> Path:
         ) from None
     except (OSError, ValueError) as exc:
         raise SessionError(f"the pointer of session {session_id} cannot be read: {exc}") from exc
-    return Path(data["workspace"])
+    if not isinstance(data, dict) or not data.get("workspace"):
+        raise SessionError(f"the pointer of session {session_id} names no workspace")
+    return data
 
 
 def list_sessions() -> list[dict[str, Any]]:

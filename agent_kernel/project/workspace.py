@@ -8,6 +8,7 @@ taken from the model's claims. An existing workspace is reused as is, so work ca
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import fnmatch
 import hashlib
@@ -105,6 +106,24 @@ def mirror_file(source: Path, dest: Path) -> str | None:
         dest.unlink()
         return "deleted"
     return None
+
+
+class TempRemoval:
+    """Deletes a temporary workspace when the process that made it exits, unless kept.
+
+    Registered with atexit (a kernel, a CLI run and a papermill run all exit through it);
+    `keep = True` leaves the folder. A child forked from that process never removes it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.keep = False
+        self._pid = os.getpid()
+        atexit.register(self)
+
+    def __call__(self) -> None:
+        if not self.keep and os.getpid() == self._pid:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class Workspace:

@@ -18,12 +18,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the agent on a prompt in a workspace")
-    run.add_argument("prompt", help="the request, verbatim (use - to read it from stdin)")
-    run.add_argument("--workspace", type=Path, help="workspace dir (new temp one if omitted)")
+    run.add_argument(
+        "prompt",
+        nargs="?",
+        help="the request, verbatim (use - to read it from stdin; none with --accept-plan)",
+    )
+    run.add_argument(
+        "--workspace",
+        type=Path,
+        help="workspace dir, kept (default: a temp one, removed when the command ends)",
+    )
+    run.add_argument(
+        "--keep", action="store_true", help="keep the temp workspace (to --resume it later)"
+    )
     run.add_argument(
         "--project", type=Path, help="an existing FastAPI project to work on (a private copy)"
     )
-    run.add_argument("--history", type=Path, help="history dir for PHRs (default: ./history)")
+    run.add_argument(
+        "--history",
+        type=Path,
+        help="history dir for PHRs (default: the repository's history/; a replay of a "
+        "scripted session writes into its workspace's .workbench/history/)",
+    )
     run.add_argument("--mode", choices=["live", "record", "replay", "auto"])
     run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
     run.add_argument("--model", help="model alias (sonnet, opus, haiku) or full id")
@@ -37,9 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+    run.add_argument(
+        "--quiet", action="store_true", help="do not print the contract, checks and diff"
+    )
     run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
 
-    run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
+    run.add_argument(
+        "--resume",
+        metavar="SESSION_ID",
+        help="continue a saved session (a replayed one goes on from its own cassette)",
+    )
+    run.add_argument(
+        "--accept-plan",
+        action="store_true",
+        help="with --resume: carry out the plan the session's last prompt proposed",
+    )
     run.add_argument(
         "--permission-mode",
         choices=["plan", "ask", "accept-edits"],
@@ -149,83 +177,101 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..agent.budget import Budget
     from ..agent.definition import AgentDefinitionError
     from ..agent.models import UnknownModelError
+    from ..agent.session import SessionError
     from ..api.cassette import CassetteError
     from ..api.client import ModeError
+    from ..mcp.config import McpConfigError
     from ..settings import SettingsError
-    from ..tools.ask_user import cli_answer
-    from ..workbench import Workbench
-    from .console import ConsoleObserver
+    from .preflight import check_run
 
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    if not prompt.strip():
-        return _fail("the prompt is empty")
-    if args.mcp_config is not None:
-        from ..mcp.config import McpConfigError, load_mcp_config
-
-        try:  # a config that cannot work is a usage error, before anything starts
-            load_mcp_config(args.mcp_config)
-        except McpConfigError as exc:
-            return _fail(str(exc))
-    budget = Budget(
-        max_turns=args.max_turns,
-        max_output_tokens=args.max_output_tokens,
-        max_cost_usd=args.max_cost,
-        max_seconds=args.max_seconds,
-    )
-    from ..agent.session import SessionError
-    from .sessions import approver_for
-
-    options: dict = {
-        "project": args.project,
-        "history": args.history,
-        "mcp_servers": args.mcp_config,
-        "mode": args.mode or "",
-        "cassette": args.cassette,
-        "answers": args.answer or None,
-        "agent": args.agent,
-        "model": args.model,
-        "budget": budget,
-        "display": False,
-        "permission_mode": args.permission_mode,
-    }
-    try:
-        if args.resume:
-            wb = Workbench.resume(args.resume, workspace=args.workspace, **options)
-        else:
-            wb = Workbench(workspace=args.workspace, **options)
-        wb.approver = approver_for(args.permission_mode, args.approve)
-        handle = wb.connect()
-    except (
+    refusals = (
         SessionError,
         AgentDefinitionError,
         ModeError,
         CassetteError,
         SettingsError,
         UnknownModelError,
+        McpConfigError,
         OSError,
         ValueError,  # a workspace or project that cannot be opened (WorkspaceError, ...)
         RuntimeError,
-    ) as exc:
+    )
+    if args.accept_plan:
+        if not args.resume:
+            return _fail("--accept-plan needs --resume SESSION_ID (the session that planned)")
+        if args.prompt:
+            return _fail("--accept-plan carries out the session's plan; give no prompt")
+        prompt = ""
+    else:
+        prompt = sys.stdin.read() if args.prompt == "-" else (args.prompt or "")
+        if not prompt.strip():
+            return _fail("the prompt is empty")
+    try:  # every input is checked before the stack is imported or a folder made
+        inputs = check_run(args)
+    except refusals as exc:
+        return _fail(str(exc))
+    return _run_checked(args, prompt, inputs, refusals)
+
+
+def _run_checked(args: argparse.Namespace, prompt: str, inputs: Any, refusals: tuple) -> int:
+    from ..agent.budget import Budget
+    from ..tools.ask_user import cli_answer
+    from ..workbench import Workbench
+    from .console import ConsoleObserver
+    from .report import print_run_report
+    from .sessions import approver_for
+
+    budget = Budget(
+        max_turns=args.max_turns,
+        max_output_tokens=args.max_output_tokens,
+        max_cost_usd=args.max_cost,
+        max_seconds=args.max_seconds,
+    )
+    options: dict = {
+        "project": args.project,
+        "history": args.history,
+        "mcp_servers": args.mcp_config,
+        "mode": args.mode or "",
+        "cassette": inputs.cassette,
+        "answers": args.answer or None,
+        "agent": args.agent,
+        "model": args.model,
+        "budget": budget,
+        "display": False,
+        "permission_mode": args.permission_mode,
+        "keep": args.keep,
+    }
+    try:
+        if args.resume:
+            wb = Workbench.resume(args.resume, workspace=inputs.workspace, **options)
+        else:
+            wb = Workbench(workspace=args.workspace, **options)
+        wb.approver = approver_for(args.permission_mode, args.approve)
+        handle = wb.connect()
+        if args.accept_plan and wb.pending_plan() is None:
+            return _fail(f"session {args.resume} has no plan to accept (its last prompt was not "
+                         "run with --permission-mode plan)")
+    except refusals as exc:
         return _fail(str(exc))
     if wb.workspace.created:
         print(f"workbench: new workspace from the baseline at {wb.workspace.root}", file=sys.stderr)
-    if handle.notice:
+    if handle.notice:  # said once, here: the stream below leaves it out
         print(f"workbench: {handle.notice}", file=sys.stderr)
-    observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)
-    result = wb.run(prompt, observers=[observer], answer=cli_answer, command="workbench run")
-    workspace = wb.workspace
+    observer = ConsoleObserver(
+        sys.stderr if args.json else sys.stdout, verbose=args.verbose, notices=False
+    )
+    run_options = {"observers": [observer], "answer": cli_answer, "command": "workbench run"}
+    if args.accept_plan:
+        mode = args.permission_mode if args.permission_mode != "plan" else "accept-edits"
+        result = wb.accept_plan(permission_mode=mode, **run_options)
+    else:
+        result = wb.run(prompt, **run_options)
     if args.json:
         print(result.to_json())
     else:
-        print(f"workspace: {workspace.root}")
-        print(f"session: {result.session_id} (continue with --resume {result.session_id})")
-        print(f"PHR: {result.phr_path}")
-        print(f"trajectory: {result.trajectory_path}")
-        for suggestion in result.adr_suggestions:
-            print(suggestion)
+        print_run_report(result, wb, quiet=args.quiet)
     return EXIT_OK if result.ok else EXIT_RUN_FAILED
 
 
