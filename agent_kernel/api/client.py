@@ -7,6 +7,7 @@ modes share the SDK's parsing, streaming, retries and errors.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +78,8 @@ CASSETTE_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "cassettes"
 def offline_hint() -> str:
     """Where to go offline with no cassette of one's own: the demo and the lessons' sessions."""
     folder = CASSETTE_DIR
-    try:
+    with contextlib.suppress(ValueError):
         folder = folder.relative_to(Path.cwd())
-    except ValueError:
-        pass
     return (
         "offline, `workbench demo` replays the tour's scripted session, and the lessons' "
         f"sessions are in {folder}/ (e.g. --cassette {folder / '01_rest_design.yaml'})"

@@ -251,8 +251,10 @@ def _run_checked(args: argparse.Namespace, prompt: str, inputs: Any, refusals: t
         wb.approver = approver_for(args.permission_mode, args.approve)
         handle = wb.connect()
         if args.accept_plan and wb.pending_plan() is None:
-            return _fail(f"session {args.resume} has no plan to accept (its last prompt was not "
-                         "run with --permission-mode plan)")
+            return _fail(
+                f"session {args.resume} has no plan to accept (its last prompt was not "
+                "run with --permission-mode plan)"
+            )
     except refusals as exc:
         return _fail(str(exc))
     if wb.workspace.created:
