@@ -358,7 +358,10 @@ class Workbench:
         warm_up()
         handle = self._session_handle()
         if self.session is None:
-            self.session = Session.start(self.workspace.root, {"project": self.name or ""})
+            info = {"project": self.name or ""}
+            if isinstance(self.workspace, ProjectWorkspace):  # `sessions --project DIR` finds it
+                info["project_dir"] = str(self.workspace.source)
+            self.session = Session.start(self.workspace.root, info)
         shown = list(observers) if observers is not None else self.default_observers()
         result = run_agent(
             prompt,

@@ -1,6 +1,8 @@
 """Suite-wide: the repo's own `.env` (a developer's key, say) never reaches a test."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ["WORKBENCH_REPO_DOTENV"] = "0"
@@ -9,4 +11,9 @@ os.environ["WORKBENCH_REPO_DOTENV"] = "0"
 collect_ignore = ["fixtures"]
 
 # Session pointers (`workbench sessions`) of test runs stay out of the user's state folder.
-os.environ.setdefault("WORKBENCH_STATE_DIR", tempfile.mkdtemp(prefix="workbench-state-"))
+# The folder goes when the run that made it ends (a test run leaves no /tmp/workbench-*).
+if "WORKBENCH_STATE_DIR" not in os.environ:
+    _STATE = tempfile.mkdtemp(prefix="workbench-state-")
+    _OWNER = os.getpid()
+    os.environ["WORKBENCH_STATE_DIR"] = _STATE
+    atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(_STATE, ignore_errors=True))

@@ -95,6 +95,9 @@ def run_agent(
     for warning in toolset.warnings:  # a server that would not start: the run goes on
         broadcast(observers, Notice(warning, "warning"))
         trajectory.step("notice", level="warning", message=warning)
+    for note in toolset.notes:  # a configured server the agent file leaves unused
+        broadcast(observers, Notice(note, "info"))
+        trajectory.step("notice", level="info", message=note)
     loop = AgentLoop(
         handle,
         model=model,

@@ -21,6 +21,7 @@ from typing import Any
 from .trajectory import SUFFIX, Trajectory, load_trajectory
 from .usage import Usage
 
+CHECKOUT = Path(__file__).resolve().parents[2]
 STOPPED_TOOL = "Not run: the run was stopped before this tool call."
 
 
@@ -209,6 +210,7 @@ def write_pointer(session: Session) -> None:
             "project": session.trajectory.info.get("project", ""),
             "trajectory": str(session.trajectory.path),
             "cassette": session.trajectory.info.get("cassette"),
+            "checkout": str(CHECKOUT),  # which installation made it: `sessions` filters on it
         }
         tmp = folder / f".{session.id}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(pointer), encoding="utf-8")
@@ -259,6 +261,9 @@ def list_sessions() -> list[dict[str, Any]]:
                 "turns": session.turns,
                 "cost_usd": round(session.cost_usd, 6),
                 "last_status": session.last_status,
+                "source": session.trajectory.info.get("source", "live"),
+                "checkout": data.get("checkout"),
+                "project_dir": session.trajectory.info.get("project_dir"),
             }
         )
     return rows

@@ -87,10 +87,17 @@ def configured_servers(
 class Toolset:
     """The tools of one run and the MCP servers behind them; close it when the run ends."""
 
-    def __init__(self, tools: list[Tool], hub: McpHub | None, warnings: list[str]) -> None:
+    def __init__(
+        self,
+        tools: list[Tool],
+        hub: McpHub | None,
+        warnings: list[str],
+        notes: list[str] | None = None,
+    ) -> None:
         self.tools = tools
         self.hub = hub
         self.warnings = warnings
+        self.notes = notes or []  # servers configured but left unstarted, and why
 
     def close(self) -> None:
         if self.hub is not None:
@@ -130,8 +137,13 @@ def open_toolset(
         if policy.everything
         else {name: config for name, config in configs.items() if name in policy.servers()}
     )
+    notes = [
+        f"MCP server {name} is configured but not started: the agent file's tools: line "
+        f"allows none of its tools (add mcp__{name}__* to use them)"
+        for name in sorted(set(configs) - set(wanted))
+    ]
     if not wanted:
-        return Toolset(tools, None, warnings)
+        return Toolset(tools, None, warnings, notes)
     options: dict[str, float] = {}
     if call_timeout is not None:
         options["call_timeout"] = call_timeout
@@ -146,4 +158,4 @@ def open_toolset(
     tools += [
         tool for tool in mcp_tools(hub) if policy.allows_mcp(tool.remote.server, tool.remote.name)
     ]
-    return Toolset(tools, hub, warnings)
+    return Toolset(tools, hub, warnings, notes)

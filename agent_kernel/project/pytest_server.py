@@ -225,9 +225,13 @@ class _Server:
                 if self.listener in ready:
                     self._accept(filters)
         finally:  # unlinked first: a caller arriving now starts a new server, not a dead end
-            for path in (self.address, self.address.with_suffix(".pid")):
+            # The starters' lock goes too: a starter that holds it now starts a server that
+            # binds the address or, losing that race, leaves (EADDRINUSE in `main`).
+            for path in (self.address, *(self.address.with_suffix(s) for s in (".pid", ".lock"))):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+            with contextlib.suppress(OSError):  # the private folder too, once no server uses it
+                self.address.parent.rmdir()
             self.listener.close()
 
     def _accept(self, filters: list[str]) -> None:

@@ -83,7 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("demo", help="replay the tour's scripted session offline (no key needed)")
-    sub.add_parser("sessions", help="list saved sessions (id, project, first prompt, cost)")
+    sessions = sub.add_parser(
+        "sessions", help="list saved sessions (id, project, first prompt, cost)"
+    )
+    which = sessions.add_mutually_exclusive_group()
+    which.add_argument("--workspace", type=Path, help="only the sessions of this workspace")
+    which.add_argument("--project", help="only the sessions of this project (name or dir)")
+    which.add_argument(
+        "--all", action="store_true", help="the sessions of every checkout, not only this one"
+    )
 
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sessions":
         from .sessions import print_sessions
 
-        return print_sessions()
+        return print_sessions(workspace=args.workspace, project=args.project, every=args.all)
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -301,16 +309,24 @@ def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _history(args: argparse.Namespace) -> int:
     from ..history.index import HistoryLog, find_records, search
     from ..workbench import default_history_dir
+    from .report import shown_path
 
     history_dir = args.history or default_history_dir()
     log = HistoryLog.scan(history_dir)
     if args.action == "list":
+        print(f"history: {shown_path(Path(history_dir).resolve())} ({len(log.records)} PHRs)")
         print(repr(log))
+        if not args.history:
+            print(REPLAY_HISTORY_NOTE)
         return EXIT_OK
     if not args.arg:
         return _fail(f"history {args.action} needs an argument")
     if args.action == "search":
-        print(repr(HistoryLog(search(history_dir, args.arg))))
+        hits = search(history_dir, args.arg)
+        if not hits:
+            print(f"no PHR in {shown_path(Path(history_dir).resolve())} matches {args.arg!r}")
+            return EXIT_RUN_FAILED
+        print(repr(HistoryLog(hits)))
         return EXIT_OK
     matches = find_records(log.records, args.arg)
     if not matches:
@@ -323,6 +339,13 @@ def _history(args: argparse.Namespace) -> int:
         print(f"# {record.path}")
         print(record.path.read_text(encoding="utf-8"))
     return EXIT_OK
+
+
+REPLAY_HISTORY_NOTE = (
+    "Replays of scripted sessions (the lessons offline, `workbench demo`) write into their "
+    "workspace's own .workbench/history/, not here: `workbench history list --history "
+    "WORKSPACE/.workbench/history` reads one that was kept."
+)
 
 
 if __name__ == "__main__":
