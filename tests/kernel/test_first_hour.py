@@ -336,3 +336,26 @@ def test_a_configured_mcp_server_that_is_not_started_gets_a_line(workspace):
         [note] = toolset.notes
     assert "MCP server docs is configured but not started" in note
     assert "mcp__docs__*" in note
+
+
+# -- inspect ----------------------------------------------------------------------------------------
+
+
+def test_inspect_of_a_package_with_relative_imports_names_the_package(kit):
+    from agent_kernel.project.discovery import discover
+
+    info = discover(kit.REPO / "sandbox_app")
+    assert info.app_ref == "sandbox_app.main:app"  # `main:app` cannot import `from .api`
+    assert info.import_root == kit.REPO
+    assert "imports:   from ../ (relative, top-level package 'sandbox_app')" in info.describe()
+
+
+def test_relative_imports_above_any_package_are_a_clear_error(tmp_path):
+    from agent_kernel.project.discovery import DiscoveryError, discover
+
+    (tmp_path / "main.py").write_text(
+        "from fastapi import FastAPI\nfrom .api import router\napp = FastAPI()\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DiscoveryError, match="uses relative imports"):
+        discover(tmp_path)
