@@ -359,3 +359,26 @@ def test_relative_imports_above_any_package_are_a_clear_error(tmp_path):
     )
     with pytest.raises(DiscoveryError, match="uses relative imports"):
         discover(tmp_path)
+
+
+def test_live_checks_over_workbench_mcp_log_no_line_per_request(workspace, tmp_path):
+    import asyncio
+
+    from mcp import ClientSession, StdioServerParameters, stdio_client
+
+    workbench = str(Path(sys.executable).parent / "workbench")
+    params = StdioServerParameters(command=workbench, args=["mcp"], cwd=str(workspace.root))
+    log = tmp_path / "server.log"
+
+    async def main() -> str:
+        with log.open("w", encoding="utf-8") as errlog:
+            async with (
+                stdio_client(params, errlog=errlog) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                result = await session.call_tool("live_check", {"path": "/api/health"})
+        return "\n".join(block.text for block in result.content if block.type == "text")
+
+    assert "status: 200" in asyncio.run(main())
+    assert "HTTP Request" not in log.read_text(encoding="utf-8")
