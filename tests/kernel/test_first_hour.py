@@ -338,7 +338,7 @@ def test_a_configured_mcp_server_that_is_not_started_gets_a_line(workspace):
     assert "mcp__docs__*" in note
 
 
-# -- inspect ----------------------------------------------------------------------------------------
+# -- inspect ------------------------------------------------------------------------------------
 
 
 def test_inspect_of_a_package_with_relative_imports_names_the_package(kit):
