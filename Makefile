@@ -37,7 +37,8 @@ $(STAMP): pyproject.toml | $(PY)
 # The kernelspec goes into the venv itself under its own name, so a user-level `python3`
 # kernelspec can never make the notebooks run elsewhere; it loads the workbench's kernel
 # extensions, so it is written again whenever they change.
-$(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py
+$(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py \
+		agent_kernel/notebook/kernel_launch.py
 	$(PY) -m agent_kernel.notebook.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
 
 # JupyterLab's defaults for this venv's server only: no news question on first start, which
