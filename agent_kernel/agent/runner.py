@@ -86,6 +86,7 @@ def run_agent(
         if handle.recorder is not None and session.runs:  # a recorded conversation goes on
             handle.recorder.mark_prompt(prompt)
     trajectory = session.trajectory
+    before = workspace.digests()  # what this prompt changes, not the session so far
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     stop_event = stop_event or threading.Event()
     ctx = ToolContext(
@@ -121,7 +122,7 @@ def run_agent(
     finally:
         toolset.close()
     result.prompt = prompt
-    result.files_changed = workspace.changed_files()
+    result.files_changed = workspace.changed_since(before)
     result.diff = workspace.diff()
     result.duration_s = time.monotonic() - started
     result.trajectory_path = trajectory.path

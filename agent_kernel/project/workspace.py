@@ -244,6 +244,20 @@ class Workspace:
             digest.update(rel.encode() + b"\0" + (_content(self.root / rel) or b"") + b"\0")
         return digest.hexdigest()
 
+    def digests(self) -> dict[str, str]:
+        """Each file's content digest: what a run changed is what differs from before it."""
+        return {
+            rel: hashlib.blake2b(_content(self.root / rel) or b"", digest_size=16).hexdigest()
+            for rel in self.files()
+        }
+
+    def changed_since(self, before: dict[str, str]) -> list[str]:
+        """Files added, modified or deleted since `before` (a `digests()`), sorted."""
+        after = self.digests()
+        return sorted(
+            rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)
+        )
+
     def baseline_files(self) -> list[str]:
         return _walk(self.baseline_dir) if self.baseline_dir.is_dir() else []
 

@@ -382,3 +382,31 @@ def test_live_checks_over_workbench_mcp_log_no_line_per_request(workspace, tmp_p
 
     assert "status: 200" in asyncio.run(main())
     assert "HTTP Request" not in log.read_text(encoding="utf-8")
+
+
+def test_a_follow_up_reports_the_files_it_changed_not_the_sessions(tmp_path, cassettes, kit):
+    from agent_kernel.workbench import Workbench
+
+    follow_up = "Now add a test that the ping route rejects POST."
+    extra = kit.edit(
+        "create", "tests/test_ping_post.py", file_text="def test_post():\n    assert True\n"
+    )
+    path = scripted(
+        cassettes,
+        kit,
+        [
+            (kit.PROMPT, kit.ping_turns()),
+            (follow_up, [{"text": "One more test.", "tool_calls": [extra]}, kit.submit()]),
+        ],
+        "follow-up",
+    )
+    wb = Workbench(
+        workspace=tmp_path / "ws", history=tmp_path / "h", mode="replay", cassette=path,
+        display=False,
+    )  # fmt: skip
+    first = wb.run(kit.PROMPT)
+    assert first.files_changed == kit.PING_FILES, first.reason
+    second = wb.run(follow_up)
+    assert second.status == "ok", second.reason
+    assert second.files_changed == ["tests/test_ping_post.py"]
+    assert "sandbox_app/api/routes/ping.py" in second.diff  # the diff is the workspace's
