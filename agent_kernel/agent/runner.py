@@ -131,8 +131,10 @@ def run_agent(
     result.plan = list(ctx.extra.get(PLAN, []))
     result.approvals = list(ctx.extra.get("approvals", []))
     if result.contract is not None:
+        # a history inside the workspace (a replayed lesson's) is named in the hint
+        own = history_dir if Path(history_dir).resolve().is_relative_to(workspace.root) else None
         result.adr_suggestions = [
-            suggestion_text(decision) for decision in result.contract.significant_decisions()
+            suggestion_text(decision, own) for decision in result.contract.significant_decisions()
         ]
     previous = session.phr_paths[-1] if session.phr_paths else None
     try:
