@@ -73,6 +73,12 @@ record: install
 	@test -n "$(NB)" || { echo "usage: make record NB=01_rest_design"; exit 2; }
 	$(PY) scripts/record_session.py $(NB)
 
+.PHONY: docs
+
+# The documentation site (docs/, mkdocs.yml) into site/, strictly: a broken link fails.
+docs: install
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 .PHONY: bench
 
 # Benchmarks: ratios measured side by side in one run, written to benchmarks/RESULTS.md.

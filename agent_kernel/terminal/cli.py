@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "prompt",
         nargs="?",
-        help="the request, verbatim (use - to read it from stdin; none with --accept-plan)",
+        help="the request, verbatim (- reads it from stdin); left out: the cassette's own "
+        "next prompt (none with --accept-plan)",
     )
     run.add_argument(
         "--workspace",
@@ -214,13 +215,32 @@ def _run(args: argparse.Namespace) -> int:
         prompt = ""
     else:
         prompt = sys.stdin.read() if args.prompt == "-" else (args.prompt or "")
-        if not prompt.strip():
+        if not prompt.strip() and args.prompt is not None:
             return _fail("the prompt is empty")
     try:  # every input is checked before the stack is imported or a folder made
         inputs = check_run(args)
+        if not args.accept_plan and args.prompt is None:
+            prompt = _cassette_prompt(args, inputs)
     except refusals as exc:
         return _fail(str(exc))
     return _run_checked(args, prompt, inputs, refusals)
+
+
+def _cassette_prompt(args: argparse.Namespace, inputs: Any) -> str:
+    """No prompt given: the next prompt of the cassette being replayed (offline only)."""
+    from ..agent.session import Session
+    from ..api.cassette import load_cassette
+
+    if inputs.cassette is None or (args.mode or "") in ("live", "record"):
+        raise ValueError("give a prompt (or --cassette FILE to replay that session's own)")
+    prompts = load_cassette(inputs.cassette).prompts
+    done = len(Session.load(args.resume, inputs.workspace).runs) if args.resume else 0
+    if done >= len(prompts):
+        raise ValueError(
+            f"{inputs.cassette.name} has {len(prompts)} prompt(s), all replayed; give a prompt"
+        )
+    print(f"workbench: the prompt of {inputs.cassette.name} (prompt {done + 1})", file=sys.stderr)
+    return prompts[done]
 
 
 def _run_checked(args: argparse.Namespace, prompt: str, inputs: Any, refusals: tuple) -> int:

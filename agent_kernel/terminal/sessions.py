@@ -25,7 +25,7 @@ def print_sessions(
     elif every:
         scope = "every checkout"
     else:
-        rows = [row for row in rows if row.get("checkout") in (None, str(CHECKOUT))]
+        rows = [row for row in rows if row.get("checkout") == str(CHECKOUT)]
         scope = f"this checkout ({CHECKOUT}; --all for every checkout)"
     print(f"sessions in {folder} for {scope}")
     if not rows:

@@ -64,7 +64,7 @@ def scripted(directory: Path, kit, prompts: list[tuple[str, list]], name: str) -
 
 def workbench_process(args: list[str], tmp: Path, cwd: Path) -> subprocess.CompletedProcess:
     # its own warm pytest server (in TMPDIR), gone a moment after the last test run
-    env = {**os.environ, "TMPDIR": str(tmp), "ANTHROPIC_API_KEY": "", GRACE_ENV: "0.2"}
+    env = {**os.environ, "TMPDIR": str(tmp), "ANTHROPIC_API_KEY": "", GRACE_ENV: "2"}
     command = [sys.executable, "-m", "agent_kernel.terminal.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
 
