@@ -4,6 +4,10 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 os.environ["WORKBENCH_REPO_DOTENV"] = "0"
 
@@ -17,3 +21,15 @@ if "WORKBENCH_STATE_DIR" not in os.environ:
     _OWNER = os.getpid()
     os.environ["WORKBENCH_STATE_DIR"] = _STATE
     atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(_STATE, ignore_errors=True))
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A private temp folder with a short path, to run a command with TMPDIR pointing at it.
+
+    Short: the warm pytest server listens on a Unix socket inside TMPDIR, and a socket path
+    must stay under about 100 characters (pytest's own tmp_path can be longer).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="t-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -113,9 +113,8 @@ def example_env(tmp: Path, state: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("example", all_offline_examples(), ids=str)
-def test_an_offline_example_runs_as_written_and_leaves_nothing(example, tmp_path):
-    tmp, state = tmp_path / "tmp", tmp_path / "state"
-    tmp.mkdir()
+def test_an_offline_example_runs_as_written_and_leaves_nothing(example, tmp_path, short_tmp):
+    tmp, state = short_tmp, tmp_path / "state"
     before = git_status()
     done = subprocess.run(
         ["bash", "-c", example.command],

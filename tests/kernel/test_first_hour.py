@@ -149,10 +149,9 @@ def test_records_are_printed_as_paths_that_exist(cli, kit, script, tmp_path):
     assert Path(phr).is_file() and ".workbench/history/" in phr
 
 
-def test_a_temp_workspace_is_removed_at_exit_unless_kept(kit, script, tmp_path):
+def test_a_temp_workspace_is_removed_at_exit_unless_kept(kit, script, tmp_path, short_tmp):
     cassette = script(kit.ping_turns())
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    tmp = short_tmp
     args = ["run", kit.PROMPT, "--mode", "replay", "--cassette", str(cassette)]
 
     done = workbench_process(args, tmp, tmp_path)
@@ -410,3 +409,25 @@ def test_a_follow_up_reports_the_files_it_changed_not_the_sessions(tmp_path, cas
     assert second.status == "ok", second.reason
     assert second.files_changed == ["tests/test_ping_post.py"]
     assert "sandbox_app/api/routes/ping.py" in second.diff  # the diff is the workspace's
+
+
+def test_no_prompt_replays_the_cassettes_own_and_resume_goes_on_with_the_next(cli, kit, cassettes):
+    follow_up = "Now make the ping route answer HEAD requests too."
+    view = kit.edit("view", "sandbox_app/api/routes/ping.py")
+    path = scripted(
+        cassettes,
+        kit,
+        [(kit.PROMPT, kit.ping_turns()), (follow_up, [{"tool_calls": [view]}, kit.submit()])],
+        "two",
+    )
+    code, out, err = cli("run", "--cassette", str(path), "--workspace", "ws")
+    assert code == 0, err
+    assert "the prompt of two.yaml (prompt 1)" in err
+    [session] = [line.split()[1] for line in out.splitlines() if line.startswith("session: ")]
+
+    code, out, err = cli("run", "--resume", session)  # no prompt, no cassette
+    assert code == 0, err
+    assert "the prompt of two.yaml (prompt 2)" in err
+
+    code, _, err = cli("run", "--resume", session)
+    assert code == 2 and "all replayed; give a prompt" in err
