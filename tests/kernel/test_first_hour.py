@@ -431,3 +431,22 @@ def test_no_prompt_replays_the_cassettes_own_and_resume_goes_on_with_the_next(cl
 
     code, _, err = cli("run", "--resume", session)
     assert code == 2 and "all replayed; give a prompt" in err
+
+
+def test_an_adr_hint_names_the_runs_own_history(tmp_path, script, kit, fake_checks):
+    from agent_kernel.workbench import Workbench
+
+    decision = {
+        "title": "Stateless JWT access tokens",
+        "choice": "JWT",
+        "alternatives": ["server sessions"],
+        "long_term_impact": True,
+        "cross_cutting": True,
+    }
+    turns = [*kit.ping_turns()[:-1], kit.submit(decisions=[decision])]
+    wb = Workbench(workspace=tmp_path / "ws", mode="replay", cassette=script(turns), display=False)
+    result = wb.run(kit.PROMPT)
+    own = wb.workspace.root / ".workbench" / "history"
+    assert wb.history_dir == own  # a scripted replay keeps its records in its workspace
+    [hint] = result.adr_suggestions
+    assert f'`workbench adr new "Stateless JWT access tokens" --history {own}`' in hint
