@@ -28,24 +28,27 @@ install: $(STAMP) $(KERNELSPEC) $(LAB_OVERRIDES) $(CHAT_CONFIG)
 	@$(PY) -m compileall -q agent_kernel
 
 $(PY):
-	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	@echo "Installing into $(VENV) (a few minutes the first time)..."
+	@$(PYTHON_BOOTSTRAP) -m venv $(VENV)
 
+# -qq: pip's errors only, so the first screen of `make lab` is the workbench's.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -e '.[dev]'
+	@touch $(STAMP)
 
 # The kernelspec goes into the venv itself under its own name, so a user-level `python3`
 # kernelspec can never make the notebooks run elsewhere; it loads the workbench's kernel
 # extensions, so it is written again whenever they change.
-$(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py
-	$(PY) -m agent_kernel.notebook.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)"
+$(KERNELSPEC): $(STAMP) agent_kernel/notebook/kernelspec.py agent_kernel/notebook/kernel_exit.py \
+		agent_kernel/notebook/kernel_launch.py
+	@$(PY) -m agent_kernel.notebook.kernelspec --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)" >/dev/null
 
 # JupyterLab's defaults for this venv's server only: no news question on first start, which
 # would cover the notebook's outputs (a setting in JupyterLab's overrides.json, no patch).
 $(LAB_OVERRIDES): agent_kernel/notebook/lab_overrides.json | $(STAMP)
-	mkdir -p $(dir $@)
-	cp $< $@
+	@mkdir -p $(dir $@)
+	@cp $< $@
 
 # The chat's persona picker starts on the workbench's agent: a setting in the config file of
 # jupyter-ai-persona-manager's server extension, for this venv's server only.
@@ -53,11 +56,11 @@ $(CHAT_CONFIG): agent_kernel/chat/persona_manager_config.json | $(STAMP)
 	mkdir -p $(dir $@)
 	cp $< $@
 
+# The first screen: the URL of the tour, and whether the session is offline or live
+# (agent_kernel/notebook/lab.py); then JupyterLab's warnings only.
 lab: install
-	mkdir -p notebooks
-	WORKBENCH_MODE=$(WORKBENCH_MODE) $(VENV)/bin/jupyter lab \
-		--no-browser --ip=$(JUPYTER_IP) --port=$(JUPYTER_PORT) \
-		--ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+	@WORKBENCH_MODE=$(WORKBENCH_MODE) $(PY) -m agent_kernel.notebook.lab \
+		--ip=$(JUPYTER_IP) --port=$(JUPYTER_PORT) $(ALLOW_ROOT)
 
 test: install
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
@@ -76,6 +79,12 @@ notebooks: install
 record: install
 	@test -n "$(NB)" || { echo "usage: make record NB=01_rest_design"; exit 2; }
 	$(PY) scripts/record_session.py $(NB)
+
+.PHONY: docs
+
+# The documentation site (docs/, mkdocs.yml) into site/, strictly: a broken link fails.
+docs: install
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 .PHONY: bench
 

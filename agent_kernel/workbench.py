@@ -31,7 +31,7 @@ from .project.checkout import ProjectWorkspace, find_copy, open_project
 from .project.containment import check_sandbox_mode
 from .project.pytest_run import TestRun, run_pytest_args
 from .project.pytest_server import prestart as prestart_pytest
-from .project.workspace import META_DIR, Workspace, mirror_file
+from .project.workspace import META_DIR, TempRemoval, Workspace, mirror_file
 from .settings import get_settings
 from .specs.memory import ProjectMemory
 from .tools.ask_user import answers_from, chain
@@ -60,6 +60,10 @@ def _server_question(approver: Approver) -> Callable[[Any], bool]:
         return bool(decision is not None and decision.approved)
 
     return ask
+
+
+def _gateway() -> bool:
+    return bool(get_settings().anthropic_base_url)
 
 
 def warm_up(workspace: Workspace | None = None) -> None:
@@ -102,16 +106,24 @@ class Workbench:
         user_memory: bool = True,
         python: str | Path | None = None,
         app: str | None = None,
+        keep: bool = False,
     ) -> None:
         self.name = name
+        if model:  # an unknown model is refused before any folder is made
+            check_model(model, gateway=_gateway())
+        sandbox = check_sandbox_mode(sandbox)  # and an unknown sandbox mode
         if project:
             self.workspace = open_project(project, workspace, env, python=python, app=app)
         else:
             self.workspace = find_copy(workspace)
+        # A temp workspace (none named) goes when the process exits, unless `keep` says not.
+        self._removal: TempRemoval | None = None
         if self.workspace is None:
             if python or app:
                 raise ValueError("python= and app= are for a project: Workbench(project=...)")
             self.workspace = Workspace.create(workspace)
+            if workspace is None:
+                self._removal = TempRemoval(self.workspace.root)
         elif not project:
             if env:
                 self.workspace.use_env(env)
@@ -120,8 +132,9 @@ class Workbench:
 
                 chosen = find_interpreter(self.workspace.source, python) if python else None
                 self.workspace.remember(interpreter=chosen, app=app)
+        self.keep = keep
         # "off" runs the agent's processes uncontained, with a warning on every run.
-        self.workspace.sandbox_mode = check_sandbox_mode(sandbox)
+        self.workspace.sandbox_mode = sandbox
         # The project's own .mcp.json servers approved now (names), or a question per server.
         self.approve_mcp = approve_mcp
         self._history = Path(history) if history else None
@@ -153,6 +166,21 @@ class Workbench:
         self._session_key: tuple[Any, ...] | None = None
         self._reset_session()
         self.handle: ClientHandle | None = None
+
+    @property
+    def keep(self) -> bool:
+        """Whether the workspace stays after exit (a named workspace always does)."""
+        return self._removal is None or self._removal.keep
+
+    @keep.setter
+    def keep(self, value: bool) -> None:
+        if self._removal is not None:
+            self._removal.keep = bool(value)
+
+    @property
+    def temporary(self) -> bool:
+        """True when the workspace is a temp folder removed at exit."""
+        return not self.keep
 
     @property
     def history_dir(self) -> Path:
@@ -190,8 +218,7 @@ class Workbench:
         """
         warning = ""
         if self.model:
-            gateway = bool(get_settings().anthropic_base_url)
-            self.model, warning = check_model(self.model, gateway=gateway)
+            self.model, warning = check_model(self.model, gateway=_gateway())
         handle = make_client(self.mode, cassette=self.cassette, model=self.model)
         if warning:
             handle.notice = f"{handle.notice} {warning}".strip()
@@ -246,6 +273,9 @@ class Workbench:
         """
         workspace = options.pop("workspace", None) or find_workspace(session_id)
         session = Session.load(session_id, Path(workspace))
+        replayed = session.trajectory.info.get("cassette")
+        if options.get("cassette") is None and replayed and Path(replayed).is_file():
+            options["cassette"] = replayed  # a replayed session goes on from its own cassette
         wb = cls(workspace=workspace, **options)
         wb.session = session
         return wb
@@ -256,12 +286,22 @@ class Workbench:
 
     def accept_plan(self, **options: Any) -> RunResult:
         """Carry out the plan the last (plan-mode) run proposed, in the same session."""
-        last = self.last_result
-        if last is None or last.permission_mode != "plan" or last.contract is None:
+        plan = self.pending_plan()
+        if plan is None:
             raise RuntimeError("no plan to accept: run a prompt with permission_mode='plan' first")
         mode = self.permission_mode if self.permission_mode != "plan" else "accept-edits"
         options.setdefault("permission_mode", mode)
-        return self.run(accept_plan_prompt(last.contract.artifact_summary), **options)
+        return self.run(accept_plan_prompt(plan), **options)
+
+    def pending_plan(self) -> str | None:
+        """The plan the session's last prompt proposed (in plan mode), if that is what it did."""
+        last = self.last_result
+        if last is not None:
+            if last.permission_mode == "plan" and last.contract is not None:
+                return last.contract.artifact_summary
+            return None
+        runs = self.session.runs if self.session is not None else []  # a resumed session
+        return runs[-1].get("plan_summary") if runs else None
 
     def run(
         self,
@@ -373,7 +413,10 @@ class Workbench:
         warm_up(self.workspace)
         handle = self._session_handle()
         if self.session is None:
-            self.session = Session.start(self.workspace.root, {"project": self.name or ""})
+            info = {"project": self.name or ""}
+            if isinstance(self.workspace, ProjectWorkspace):  # `sessions --project DIR` finds it
+                info["project_dir"] = str(self.workspace.source)
+            self.session = Session.start(self.workspace.root, info)
         shown = list(observers) if observers is not None else self.default_observers()
         result = run_agent(
             prompt,

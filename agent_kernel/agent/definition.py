@@ -8,9 +8,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..documents import DocumentError, load_yaml
+from ..documents import DocumentError, key_line, load_yaml, unknown_keys
 
 REQUIRED = ("name", "description")
+# Claude Code's documented subagent front matter (code.claude.com/docs/en/sub-agents): the
+# file works in both, so a key outside this list is a typo, not a setting of somebody else's.
+SUBAGENT_FIELDS = (
+    "name",
+    "description",
+    "tools",
+    "disallowedTools",
+    "model",
+    "permissionMode",
+    "maxTurns",
+    "skills",
+    "mcpServers",
+    "hooks",
+    "memory",
+    "background",
+    "effort",
+    "isolation",
+    "initialPrompt",
+    "color",
+)
 
 
 class AgentDefinitionError(ValueError):
@@ -66,6 +86,13 @@ def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
         raise AgentDefinitionError(f"{exc} (in the front matter)") from exc
     if not isinstance(meta, dict):
         raise AgentDefinitionError(f"{where}: front matter must be a mapping")
+    for _, key in unknown_keys(_front_matter_schema(), meta)[:1]:
+        line = key_line(header, (key,))
+        at = f"line {line}: " if line else ""
+        raise AgentDefinitionError(
+            f"{where}: {at}unknown key `{key}` in the front matter (Claude Code's subagent "
+            f"fields are {', '.join(SUBAGENT_FIELDS)})"
+        )
     missing = [key for key in REQUIRED if not str(meta.get(key) or "").strip()]
     if missing:
         raise AgentDefinitionError(f"{where}: missing {', '.join(missing)} in the front matter")
@@ -88,6 +115,7 @@ def parse_agent(text: str, path: Path | None = None) -> AgentDefinition:
     model = str(meta.get("model") or "sonnet").strip()
     if model == "inherit":
         model = "sonnet"
+    _check_model(model, where, key_line(header, ("model",)))
     return AgentDefinition(
         name=str(meta["name"]).strip(),
         description=str(meta["description"]).strip(),
@@ -111,3 +139,25 @@ def _names(value: object, field_name: str, where: str) -> list[str]:
             f"{where}: `{field_name}` must be a list or a comma-separated string"
         )
     return [t.strip() for t in value]
+
+
+def _front_matter_schema() -> type:
+    """A pydantic model of the front matter's keys (values are checked below, in words)."""
+    from typing import Any
+
+    from pydantic import ConfigDict, create_model
+
+    fields: dict[str, Any] = {name: (Any, None) for name in SUBAGENT_FIELDS}
+    return create_model("AgentFrontMatter", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _check_model(model: str, where: str, line: int | None) -> None:
+    """The file's model goes through the check `--model` goes through (gateways aside)."""
+    from ..settings import get_settings
+    from .models import UnknownModelError, check_model
+
+    try:
+        check_model(model, gateway=bool(get_settings().anthropic_base_url))
+    except UnknownModelError as exc:
+        at = f"line {line}: " if line else ""
+        raise AgentDefinitionError(f"{where}: {at}model: {exc}") from None

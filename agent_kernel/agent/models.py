@@ -6,10 +6,13 @@ lists and does not flag as deprecated, so an upgrade of the SDK moves the aliase
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import get_args
+from pathlib import Path
+from typing import Any, get_args
 
 ALIASES = ("sonnet", "opus", "haiku")
 
@@ -18,10 +21,45 @@ class UnknownModelError(ValueError):
     """The agent definition or the command line named a model we cannot resolve."""
 
 
+def _sdk_source(relative: str) -> Any:
+    """The parsed source of a module of the installed SDK, found without importing it.
+
+    `import anthropic` takes over a second; a command that refuses a model must not wait for
+    it. None when the SDK's files are not where a normal install puts them.
+    """
+    spec = importlib.util.find_spec("anthropic")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+
+
+def _string_constants(tree: Any, name: str) -> list[str] | None:
+    """The string literals assigned to `name` in a module, in order (dict keys for a dict)."""
+    for node in ast.walk(tree) if tree is not None else ():
+        target = getattr(node, "target", None) or next(iter(getattr(node, "targets", [])), None)
+        if isinstance(node, ast.Assign | ast.AnnAssign) and getattr(target, "id", None) == name:
+            value = node.value.keys if isinstance(node.value, ast.Dict) else [node.value]
+            found = [
+                leaf.value
+                for part in value
+                for leaf in ast.walk(part)
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+            ]
+            return found or None
+    return None
+
+
 @lru_cache
 def sdk_model_ids() -> tuple[str, ...]:
     """The model ids the installed SDK knows, newest first (the SDK's own order)."""
-    from anthropic.types import Model
+    ids = _string_constants(_sdk_source("types/model.py"), "Model")
+    if ids:
+        return tuple(ids)
+    from anthropic.types import Model  # the SDK laid out otherwise: ask it
 
     literal = next(arg for arg in get_args(Model) if get_args(arg))
     return tuple(get_args(literal))
@@ -29,6 +67,9 @@ def sdk_model_ids() -> tuple[str, ...]:
 
 @lru_cache
 def deprecated_model_ids() -> frozenset[str]:
+    ids = _string_constants(_sdk_source("_data/deprecated_models.py"), "DEPRECATED_MODELS")
+    if ids is not None:
+        return frozenset(ids)
     from anthropic._data import DEPRECATED_MODELS
 
     return frozenset(DEPRECATED_MODELS)

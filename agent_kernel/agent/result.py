@@ -110,6 +110,12 @@ class RunResult:
             "cost_usd": round(self.cost_usd, 6),
             "phr_path": str(phr) if phr else None,
             "permission_mode": self.permission_mode,
+            # a proposed plan, so a resumed session can accept it (`--resume ID --accept-plan`)
+            "plan_summary": (
+                self.contract.artifact_summary
+                if self.permission_mode == "plan" and self.contract is not None
+                else None
+            ),
         }
 
     def to_json(self) -> str:

@@ -91,6 +91,8 @@ def run_agent(
         "source": handle.source,
         "agent": agent.name,
         "permission_mode": permission_mode,
+        # what a later `--resume` replays again without being told
+        "cassette": str(handle.cassette.path) if handle.cassette and handle.cassette.path else None,
     }
     if session is None:
         session = Session.start(workspace.root, info)
@@ -100,6 +102,7 @@ def run_agent(
         if handle.recorder is not None and session.runs:  # a recorded conversation goes on
             handle.recorder.mark_prompt(prompt)
     trajectory = session.trajectory
+    before = workspace.digests()  # what this prompt changes, not the session so far
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     stop_event = stop_event or threading.Event()
     ctx = ToolContext(
@@ -118,6 +121,9 @@ def run_agent(
     for warning in toolset.warnings:  # a server that would not start: the run goes on
         broadcast(observers, Notice(warning, "warning"))
         trajectory.step("notice", level="warning", message=warning)
+    for note in toolset.notes:  # a configured server the agent file leaves unused
+        broadcast(observers, Notice(note, "info"))
+        trajectory.step("notice", level="info", message=note)
     loop = AgentLoop(
         handle,
         model=model,
@@ -149,7 +155,7 @@ def run_agent(
     prove_tests(result, workspace, before, stage, ctx, observers)
     if stage is not None:
         finish_stage(result, stage, workspace, ctx)
-    result.files_changed = workspace.changed_files()
+    result.files_changed = workspace.changed_since(before)
     result.diff = workspace.diff()
     result.duration_s = time.monotonic() - started
     result.trajectory_path = trajectory.path
@@ -158,8 +164,10 @@ def run_agent(
     result.plan = list(ctx.extra.get(PLAN, []))
     result.approvals = list(ctx.extra.get("approvals", []))
     if result.contract is not None:
+        # a history inside the workspace (a replayed lesson's) is named in the hint
+        own = history_dir if Path(history_dir).resolve().is_relative_to(workspace.root) else None
         result.adr_suggestions = [
-            suggestion_text(decision) for decision in result.contract.significant_decisions()
+            suggestion_text(decision, own) for decision in result.contract.significant_decisions()
         ]
     previous = session.phr_paths[-1] if session.phr_paths else None
     try:

@@ -22,6 +22,7 @@ from ..settings import state_dir
 from .trajectory import SUFFIX, Trajectory, load_trajectory
 from .usage import Usage
 
+CHECKOUT = Path(__file__).resolve().parents[2]
 STOPPED_TOOL = "Not run: the run was stopped before this tool call."
 
 
@@ -200,6 +201,8 @@ def write_pointer(session: Session) -> None:
             "workspace": session.trajectory.info.get("workspace"),
             "project": session.trajectory.info.get("project", ""),
             "trajectory": str(session.trajectory.path),
+            "cassette": session.trajectory.info.get("cassette"),
+            "checkout": str(CHECKOUT),  # which installation made it: `sessions` filters on it
         }
         tmp = folder / f".{session.id}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(pointer), encoding="utf-8")
@@ -210,6 +213,11 @@ def write_pointer(session: Session) -> None:
 
 def find_workspace(session_id: str) -> Path:
     """The workspace a session was started in, from its pointer."""
+    return Path(read_pointer(session_id)["workspace"])
+
+
+def read_pointer(session_id: str) -> dict[str, Any]:
+    """A session's pointer: id, workspace, project, trajectory, and the cassette it replayed."""
     pointer = state_dir() / "sessions" / f"{session_id}.json"
     try:
         data = json.loads(pointer.read_text(encoding="utf-8"))
@@ -220,7 +228,9 @@ def find_workspace(session_id: str) -> Path:
         ) from None
     except (OSError, ValueError) as exc:
         raise SessionError(f"the pointer of session {session_id} cannot be read: {exc}") from exc
-    return Path(data["workspace"])
+    if not isinstance(data, dict) or not data.get("workspace"):
+        raise SessionError(f"the pointer of session {session_id} names no workspace")
+    return data
 
 
 def list_sessions() -> list[dict[str, Any]]:
@@ -243,6 +253,9 @@ def list_sessions() -> list[dict[str, Any]]:
                 "turns": session.turns,
                 "cost_usd": round(session.cost_usd, 6),
                 "last_status": session.last_status,
+                "source": session.trajectory.info.get("source", "live"),
+                "checkout": data.get("checkout"),
+                "project_dir": session.trajectory.info.get("project_dir"),
             }
         )
     return rows

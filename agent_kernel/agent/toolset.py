@@ -110,11 +110,13 @@ class Toolset:
         tools: list[Tool],
         hub: McpHub | None,
         warnings: list[str],
+        notes: list[str] | None = None,
         stack: contextlib.ExitStack | None = None,
     ) -> None:
         self.tools = tools
         self.hub = hub
         self.warnings = warnings
+        self.notes = notes or []  # servers configured but left unstarted, and why
         self.stack = stack or contextlib.ExitStack()  # the project servers' sandboxes
 
     def close(self) -> None:
@@ -159,6 +161,11 @@ def open_toolset(
         if policy.everything
         else {name: config for name, config in configs.items() if name in policy.servers()}
     )
+    notes = [
+        f"MCP server {name} is configured but not started: the agent file's tools: line "
+        f"allows none of its tools (add mcp__{name}__* to use them)"
+        for name in sorted(set(configs) - set(wanted))
+    ]
     stack = contextlib.ExitStack()
     try:
         wanted = _contain_project_servers(workspace, wanted, approve_mcp, warnings, stack)
@@ -166,7 +173,7 @@ def open_toolset(
         stack.close()
         raise
     if not wanted:
-        return Toolset(tools, None, warnings, stack)
+        return Toolset(tools, None, warnings, notes, stack)
     options: dict[str, float] = {}
     if call_timeout is not None:
         options["call_timeout"] = call_timeout
@@ -181,7 +188,7 @@ def open_toolset(
     tools += [
         tool for tool in mcp_tools(hub) if policy.allows_mcp(tool.remote.server, tool.remote.name)
     ]
-    return Toolset(tools, hub, warnings, stack)
+    return Toolset(tools, hub, warnings, notes, stack)
 
 
 McpApprover = Callable[[ServerConfig], bool] | Iterable[str]

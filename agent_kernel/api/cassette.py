@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import yaml
 
-from ..documents import DocumentError, load_yaml
+from ..documents import DocumentError, key_line, load_yaml, place, unknown_keys
 from ..history.redaction import redact_obj
 
 Source = Literal["scripted", "recorded"]
@@ -148,6 +148,7 @@ def load_cassette(path: Path | str) -> Cassette:
         raise CassetteError(str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CassetteError(f"{path.name}: cannot be read as UTF-8 text: {exc}") from exc
+    check_keys(data, path.name, path.read_text(encoding="utf-8"))
     try:
         cassette = cassette_from_dict(data)
     except CassetteError as exc:
@@ -156,9 +157,38 @@ def load_cassette(path: Path | str) -> Cassette:
     return cassette
 
 
+def check_keys(data: Any, name: str = "", text: str = "") -> None:
+    """A key the cassette format does not have is an error naming the file, line and key."""
+    if not isinstance(data, dict):
+        return
+    from .cassette_schema import CassetteKeys, ExchangeKeys, PromptKeys, ToolCallKeys, TurnKeys
+
+    found = unknown_keys(CassetteKeys, data)
+    if not found:
+        return
+    where, key = found[0]
+    known = {
+        "": CassetteKeys,
+        "turns": TurnKeys,
+        "tool_calls": ToolCallKeys,
+        "prompts": PromptKeys,
+        "exchanges": ExchangeKeys,
+    }
+    owner = next((str(p) for p in reversed(where) if isinstance(p, str)), "")
+    schema = known.get(owner, CassetteKeys)
+    line = key_line(text, (*where, key)) if text else None
+    at = f"line {line}: " if line else ""
+    prefix = f"{name}: " if name else ""
+    raise CassetteError(
+        f"{prefix}{at}unknown key `{key}` in {place(where)} (a cassette knows "
+        f"{', '.join(schema.model_fields)} there); nothing was replayed"
+    )
+
+
 def cassette_from_dict(data: Any) -> Cassette:
     if not isinstance(data, dict):
         raise CassetteError("a cassette is a mapping with source, model and turns or exchanges")
+    check_keys(data)
     source = data.get("source")
     if source not in ("scripted", "recorded"):
         raise CassetteError("`source` must be 'scripted' or 'recorded'")

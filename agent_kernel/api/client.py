@@ -7,6 +7,7 @@ modes share the SDK's parsing, streaming, retries and errors.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,42 @@ def choose_mode(requested: str | None, settings: WorkbenchSettings) -> tuple[str
     )
 
 
+CASSETTE_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "cassettes"
+
+
+def offline_hint() -> str:
+    """Where to go offline with no cassette of one's own: the demo and the lessons' sessions."""
+    folder = CASSETTE_DIR
+    with contextlib.suppress(ValueError):
+        folder = folder.relative_to(Path.cwd())
+    return (
+        "offline, `workbench demo` replays the tour's scripted session, and the lessons' "
+        f"sessions are in {folder}/ (e.g. --cassette {folder / '01_rest_design.yaml'})"
+    )
+
+
+def check_mode_inputs(
+    chosen: str, cassette: Path | str | None, settings: WorkbenchSettings
+) -> Cassette | None:
+    """What `chosen` needs, checked without the SDK: the cassette (loaded) or the key."""
+    if chosen == "replay":
+        if cassette is None:
+            raise ModeError(
+                "replay needs a cassette (--cassette FILE), and there is no ANTHROPIC_API_KEY "
+                f"to run live; {offline_hint()}"
+            )
+        return load_cassette(cassette)
+    if not settings.api_key:
+        raise ModeError(
+            f"{chosen} mode needs ANTHROPIC_API_KEY: set it in the environment or in .env "
+            "(ANTHROPIC_BASE_URL may point at any Anthropic-compatible endpoint), "
+            f"or use --mode replay with a cassette; {offline_hint()}"
+        )
+    if chosen == "record" and cassette is None:
+        raise ModeError("record mode needs --cassette FILE to write the session to")
+    return None
+
+
 def make_client(
     mode: str | None = None,
     *,
@@ -80,17 +117,13 @@ def make_client(
 ) -> ClientHandle:
     settings = settings or get_settings()
     chosen, notice = choose_mode(mode, settings)
+    requested = (mode or settings.mode or "auto").lower()
+    # Everything that can refuse is checked before the SDK is imported (over a second).
+    loaded = check_mode_inputs(chosen, cassette, settings)
     import anthropic
     import httpx2
 
-    requested = (mode or settings.mode or "auto").lower()
     if chosen == "replay":
-        if cassette is None:
-            raise ModeError(
-                "replay needs a cassette (--cassette FILE); with no cassette, set "
-                "ANTHROPIC_API_KEY and run live"
-            )
-        loaded = load_cassette(cassette)
         from .replay import ReplayTransport
 
         transport = ReplayTransport(loaded)
@@ -102,12 +135,6 @@ def make_client(
         )
         return ClientHandle(client, "replay", requested, loaded, transport, notice=notice)
 
-    if not settings.api_key:
-        raise ModeError(
-            f"{chosen} mode needs ANTHROPIC_API_KEY: set it in the environment or in .env "
-            "(ANTHROPIC_BASE_URL may point at any Anthropic-compatible endpoint), "
-            "or use --mode replay with a cassette"
-        )
     kwargs: dict[str, Any] = {
         "api_key": settings.api_key,
         "max_retries": settings.max_retries,
@@ -116,8 +143,6 @@ def make_client(
     if settings.anthropic_base_url:
         kwargs["base_url"] = settings.anthropic_base_url
     if chosen == "record":
-        if cassette is None:
-            raise ModeError("record mode needs --cassette FILE to write the session to")
         from .recorder import RecordingTransport
 
         recorder = RecordingTransport(httpx2.HTTPTransport(), Path(cassette), model or "")
@@ -127,4 +152,11 @@ def make_client(
     return ClientHandle(anthropic.Anthropic(**kwargs), "live", requested, notice=notice)
 
 
-__all__ = ["CassetteError", "ClientHandle", "ModeError", "choose_mode", "make_client"]
+__all__ = [
+    "CassetteError",
+    "ClientHandle",
+    "ModeError",
+    "check_mode_inputs",
+    "choose_mode",
+    "make_client",
+]

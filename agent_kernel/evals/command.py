@@ -25,7 +25,7 @@ DESCRIPTION = (
 EPILOG = """examples:
   workbench eval --mode replay --jobs 2              the suite offline, from scripted sessions
   workbench eval --mode replay --session flawed      the deliberately flawed sessions
-  workbench eval --mode live --model sonnet --model opus --report out/eval.md
+  workbench eval --mode live --model sonnet --model opus --report ~/eval.md
                                                      compare two models (needs a key)
   workbench eval --mode live --agent a.md --agent b.md --tasks auth_jwt,cors_headers
                                                      compare two agent prompts on two tasks

@@ -48,13 +48,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def suggestion_text(decision: Decision) -> str:
-    """The line shown to the user when a decision passes the significance test."""
+def suggestion_text(decision: Decision, history: Path | None = None) -> str:
+    """The line shown to the user when a decision passes the significance test.
+
+    `history` is the run's own history when it is not the repository's (a replayed lesson
+    writes into its workspace): the command then names it, so following the hint writes the
+    ADR beside the run's PHR and leaves the repository's `history/adr/` as it was.
+    """
     title = _one_line(redact(decision.title))
     quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    where = f" --history {history}" if history is not None else ""
     return (
         f"📋 Architectural decision detected: {title}. Document reasoning and tradeoffs? "
-        f'Run `workbench adr new "{quoted}"` or press Create ADR.'
+        f'Run `workbench adr new "{quoted}"{where}` or press Create ADR.'
     )
 
 

@@ -11,6 +11,7 @@ ipykernel's writer and installed with jupyter_client's manager into this environ
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -21,13 +22,16 @@ DEFAULT_NAME = "fastapi-workbench"
 EXTENSIONS = (kernel_exit.EXTENSION,)
 # As `ipykernel install` does by default: the debugger cannot step into frozen modules.
 PYTHON_ARGUMENTS = ("-Xfrozen_modules=off",)
+LAUNCHER = "agent_kernel.notebook.kernel_launch"  # ipykernel's, less a warning (see there)
 
 
 def kernel_arguments() -> list[str]:
     return [f"--ext={name}" for name in EXTENSIONS]
 
 
-def install(name: str = DEFAULT_NAME, display_name: str | None = None) -> Path:
+def install(
+    name: str = DEFAULT_NAME, display_name: str | None = None, prefix: str = sys.prefix
+) -> Path:
     """Write the spec and install it into this environment, replacing an older one."""
     from ipykernel.kernelspec import write_kernel_spec
     from jupyter_client.kernelspec import KernelSpecManager
@@ -39,7 +43,11 @@ def install(name: str = DEFAULT_NAME, display_name: str | None = None) -> Path:
             extra_arguments=kernel_arguments(),
             python_arguments=list(PYTHON_ARGUMENTS),
         )
-        installed = KernelSpecManager().install_kernel_spec(staged, name, prefix=sys.prefix)
+        spec = Path(staged) / "kernel.json"
+        data = json.loads(spec.read_text(encoding="utf-8"))
+        data["argv"] = [LAUNCHER if arg == "ipykernel_launcher" else arg for arg in data["argv"]]
+        spec.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        installed = KernelSpecManager().install_kernel_spec(str(staged), name, prefix=prefix)
     return Path(installed)
 
 

@@ -146,6 +146,8 @@ def _rel(path: Path, root: Path) -> str:
     try:
         rel = path.relative_to(root).as_posix()
     except ValueError:
+        if root.is_relative_to(path):  # a folder above the project: ../
+            return "../" * len(root.relative_to(path).parts)
         return str(path)
     return rel if rel != "." else "./"
 
@@ -277,12 +279,50 @@ def _locate_app(root: Path, config: dict) -> tuple[str, str, bool, Path, str]:
             continue
         attr, factory = found
         module = _module_name(path, import_root)
-        return module, attr, factory, import_root, f"found by convention: {rel}"
+        module, import_root, note = _package_for_relative_imports(path, module, import_root)
+        return module, attr, factory, import_root, f"found by convention: {rel}{note}"
     raise DiscoveryError(
         f"no FastAPI app found in {root}: none of {', '.join(tried)} assigns a FastAPI() "
         f"instance or defines {'/'.join(f + '()' for f in FACTORIES[:3])}. To use this "
         f"project, {HOW_TO_SET}"
     )
+
+
+def _relative_level(path: Path) -> int:
+    """The deepest `from .` level of a module's imports (0: only absolute imports)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, OSError, UnicodeDecodeError):
+        return 0
+    return max((n.level for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)), default=0)
+
+
+def _package_for_relative_imports(
+    path: Path, module: str, import_root: Path
+) -> tuple[str, Path, str]:
+    """Where a module must be imported from for its relative imports to resolve.
+
+    `main.py` with `from .api import router` in a folder that is a package (the baseline's
+    `sandbox_app/`) is `sandbox_app.main`, imported from the folder above: as `main` its
+    relative imports have no parent package. Unchanged when the imports resolve as found.
+    """
+    depth = module.count(".") + (1 if path.name == "__init__.py" else 0)
+    missing = _relative_level(path) - depth
+    if missing <= 0:
+        return module, import_root, ""
+    parts: list[str] = []
+    for _ in range(missing):
+        if not (import_root / "__init__.py").is_file() or not import_root.name.isidentifier():
+            raise DiscoveryError(
+                f"{path.name} uses relative imports (`from {'.' * (depth + missing)} ...`) that "
+                f"reach above {import_root}, which is not a package it can be imported from; "
+                f"{HOW_TO_SET}"
+            )
+        parts.insert(0, import_root.name)
+        import_root = import_root.parent
+    package = ".".join(parts)
+    note = f"; its relative imports need the package {package!r}, imported from the folder above"
+    return f"{package}.{module}", import_root, note
 
 
 def _configured(root: Path, ref: str, source: str) -> tuple[str, str, bool, Path, str]:

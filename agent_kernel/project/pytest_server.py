@@ -302,10 +302,24 @@ class _Server:
                 if self.listener in ready:
                     self._accept(filters)
         finally:  # unlinked first: a caller arriving now starts a new server, not a dead end
-            for path in (self.address, self.address.with_suffix(".pid")):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            # Only while the address is still this server's: a server that outlived its grace
+            # before anyone asked for a run may have been replaced at the same address, and
+            # must not take the new one's files. The starters' lock goes too: a starter that
+            # holds it now starts a server that binds the address or, losing that race,
+            # leaves (EADDRINUSE in `main`).
+            if self._owns_address():
+                for suffix in ("", ".pid", ".lock"):
+                    with contextlib.suppress(FileNotFoundError):
+                        self.address.with_suffix(suffix or self.address.suffix).unlink()
+                with contextlib.suppress(OSError):  # the private folder, once no server uses it
+                    self.address.parent.rmdir()
             self.listener.close()
+
+    def _owns_address(self) -> bool:
+        try:
+            return self.address.with_suffix(".pid").read_text().strip() == str(os.getpid())
+        except OSError:
+            return True  # no pid file yet (or any more): nobody else claims the address
 
     def _accept(self, filters: list[str]) -> None:
         conn, _ = self.listener.accept()

@@ -8,6 +8,7 @@ taken from the model's claims. An existing workspace is reused as is, so work ca
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import fnmatch
 import hashlib
@@ -168,6 +169,24 @@ def mirror_file(source: Path, dest: Path, root: Path | None = None) -> str | Non
     return None
 
 
+class TempRemoval:
+    """Deletes a temporary workspace when the process that made it exits, unless kept.
+
+    Registered with atexit (a kernel, a CLI run and a papermill run all exit through it);
+    `keep = True` leaves the folder. A child forked from that process never removes it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.keep = False
+        self._pid = os.getpid()
+        atexit.register(self)
+
+    def __call__(self) -> None:
+        if not self.keep and os.getpid() == self._pid:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
 class Workspace:
     """A directory the agent may read and write, and nothing beyond it."""
 
@@ -297,6 +316,20 @@ class Workspace:
         for rel in self.files():
             digest.update(rel.encode() + b"\0" + (_content(self.root / rel) or b"") + b"\0")
         return digest.hexdigest()
+
+    def digests(self) -> dict[str, str]:
+        """Each file's content digest: what a run changed is what differs from before it."""
+        return {
+            rel: hashlib.blake2b(_content(self.root / rel) or b"", digest_size=16).hexdigest()
+            for rel in self.files()
+        }
+
+    def changed_since(self, before: dict[str, str]) -> list[str]:
+        """Files added, modified or deleted since `before` (a `digests()`), sorted."""
+        after = self.digests()
+        return sorted(
+            rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)
+        )
 
     def baseline_files(self) -> list[str]:
         return _walk(self.baseline_dir) if self.baseline_dir.is_dir() else []

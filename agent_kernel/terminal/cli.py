@@ -18,13 +18,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the agent on a prompt in a workspace")
-    run.add_argument("prompt", help="the request, verbatim (use - to read it from stdin)")
-    run.add_argument("--workspace", type=Path, help="workspace dir (new temp one if omitted)")
+    run.add_argument(
+        "prompt",
+        nargs="?",
+        help="the request, verbatim (- reads it from stdin); left out: the cassette's own "
+        "next prompt (none with --accept-plan)",
+    )
+    run.add_argument(
+        "--workspace",
+        type=Path,
+        help="workspace dir, kept (default: a temp one, removed when the command ends)",
+    )
+    run.add_argument(
+        "--keep", action="store_true", help="keep the temp workspace (to --resume it later)"
+    )
     run.add_argument(
         "--project", type=Path, help="an existing FastAPI project to work on (a private copy)"
     )
     _project_options(run)
-    run.add_argument("--history", type=Path, help="history dir for PHRs (default: ./history)")
+    run.add_argument(
+        "--history",
+        type=Path,
+        help="history dir for PHRs (default: the repository's history/; a replay of a "
+        "scripted session writes into its workspace's .workbench/history/)",
+    )
     run.add_argument("--mode", choices=["live", "record", "replay", "auto"])
     run.add_argument("--cassette", type=Path, help="cassette to replay or record to")
     run.add_argument("--model", help="model alias (sonnet, opus, haiku) or full id")
@@ -38,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answer", action="append", default=[], help="answer for ask_user (repeat)")
     run.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
     run.add_argument("--verbose", action="store_true", help="show usage after every turn")
+    run.add_argument(
+        "--quiet", action="store_true", help="do not print the contract, checks and diff"
+    )
     run.add_argument("--mcp-config", type=Path, help="a .mcp.json of MCP servers for this run")
     run.add_argument(
         "--approve-mcp",
@@ -53,8 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
         "off: uncontained, with a warning on every run",
     )
 
-    run.add_argument("--resume", metavar="SESSION_ID", help="continue a saved session")
     run.add_argument("--feature", help="the specs/NNN-name feature a /sp.* stage works on")
+    run.add_argument(
+        "--resume",
+        metavar="SESSION_ID",
+        help="continue a saved session (a replayed one goes on from its own cassette)",
+    )
+    run.add_argument(
+        "--accept-plan",
+        action="store_true",
+        help="with --resume: carry out the plan the session's last prompt proposed",
+    )
     run.add_argument(
         "--permission-mode",
         choices=["plan", "ask", "accept-edits"],
@@ -70,7 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("demo", help="replay the tour's scripted session offline (no key needed)")
-    sub.add_parser("sessions", help="list saved sessions (id, project, first prompt, cost)")
+    sessions = sub.add_parser(
+        "sessions", help="list saved sessions (id, project, first prompt, cost)"
+    )
+    which = sessions.add_mutually_exclusive_group()
+    which.add_argument("--workspace", type=Path, help="only the sessions of this workspace")
+    which.add_argument("--project", help="only the sessions of this project (name or dir)")
+    which.add_argument(
+        "--all", action="store_true", help="the sessions of every checkout, not only this one"
+    )
 
     adr = sub.add_parser("adr", help="Architecture Decision Records")
     adr_sub = adr.add_subparsers(dest="adr_command", metavar="ACTION")
@@ -174,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sessions":
         from .sessions import print_sessions
 
-        return print_sessions()
+        return print_sessions(workspace=args.workspace, project=args.project, every=args.all)
     if args.command == "eval":
         from ..evals.command import run as run_eval
 
@@ -189,35 +226,77 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..agent.budget import Budget
     from ..agent.definition import AgentDefinitionError
     from ..agent.models import UnknownModelError
+    from ..agent.session import SessionError
     from ..api.cassette import CassetteError
     from ..api.client import ModeError
+    from ..mcp.config import McpConfigError
     from ..settings import SettingsError
+    from .preflight import check_run
+
+    refusals = (
+        SessionError,
+        AgentDefinitionError,
+        ModeError,
+        CassetteError,
+        SettingsError,
+        UnknownModelError,
+        McpConfigError,
+        OSError,
+        ValueError,  # a workspace or project that cannot be opened (WorkspaceError, ...)
+        RuntimeError,
+    )
+    if args.accept_plan:
+        if not args.resume:
+            return _fail("--accept-plan needs --resume SESSION_ID (the session that planned)")
+        if args.prompt:
+            return _fail("--accept-plan carries out the session's plan; give no prompt")
+        prompt = ""
+    else:
+        prompt = sys.stdin.read() if args.prompt == "-" else (args.prompt or "")
+        if not prompt.strip() and args.prompt is not None:
+            return _fail("the prompt is empty")
+    try:  # every input is checked before the stack is imported or a folder made
+        inputs = check_run(args)
+        if not args.accept_plan and args.prompt is None:
+            prompt = _cassette_prompt(args, inputs)
+    except refusals as exc:
+        return _fail(str(exc))
+    return _run_checked(args, prompt, inputs, refusals)
+
+
+def _cassette_prompt(args: argparse.Namespace, inputs: Any) -> str:
+    """No prompt given: the next prompt of the cassette being replayed (offline only)."""
+    from ..agent.session import Session
+    from ..api.cassette import load_cassette
+
+    if inputs.cassette is None or (args.mode or "") in ("live", "record"):
+        raise ValueError("give a prompt (or --cassette FILE to replay that session's own)")
+    prompts = load_cassette(inputs.cassette).prompts
+    done = len(Session.load(args.resume, inputs.workspace).runs) if args.resume else 0
+    if done >= len(prompts):
+        raise ValueError(
+            f"{inputs.cassette.name} has {len(prompts)} prompt(s), all replayed; give a prompt"
+        )
+    print(f"workbench: the prompt of {inputs.cassette.name} (prompt {done + 1})", file=sys.stderr)
+    return prompts[done]
+
+
+def _run_checked(args: argparse.Namespace, prompt: str, inputs: Any, refusals: tuple) -> int:
+    from ..agent.budget import Budget
     from ..tools.ask_user import cli_answer
     from ..workbench import Workbench
     from .console import ConsoleObserver
+    from .report import print_run_report
+    from .sessions import approver_for
 
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    if not prompt.strip():
-        return _fail("the prompt is empty")
-    if args.mcp_config is not None:
-        from ..mcp.config import McpConfigError, load_mcp_config
-
-        try:  # a config that cannot work is a usage error, before anything starts
-            load_mcp_config(args.mcp_config)
-        except McpConfigError as exc:
-            return _fail(str(exc))
     budget = Budget(
         max_turns=args.max_turns,
         max_output_tokens=args.max_output_tokens,
         max_cost_usd=args.max_cost,
         max_seconds=args.max_seconds,
     )
-    from ..agent.session import SessionError
-    from .sessions import approver_for
-
     options: dict = {
         "project": args.project,
         "history": args.history,
@@ -227,61 +306,52 @@ def _run(args: argparse.Namespace) -> int:
         "sandbox": args.sandbox,
         "approve_mcp": _mcp_approver(args.approve_mcp),
         "mode": args.mode or "",
-        "cassette": args.cassette,
+        "cassette": inputs.cassette,
         "answers": args.answer or None,
         "agent": args.agent,
         "model": args.model,
         "budget": budget,
         "display": False,
         "permission_mode": args.permission_mode,
+        "keep": args.keep,
     }
     try:
         if args.resume:
-            wb = Workbench.resume(args.resume, workspace=args.workspace, **options)
+            wb = Workbench.resume(args.resume, workspace=inputs.workspace, **options)
         else:
             wb = Workbench(workspace=args.workspace, **options)
         wb.approver = approver_for(args.permission_mode, args.approve)
         handle = wb.connect()
-    except (
-        SessionError,
-        AgentDefinitionError,
-        ModeError,
-        CassetteError,
-        SettingsError,
-        UnknownModelError,
-        OSError,
-        ValueError,  # a workspace or project that cannot be opened (WorkspaceError, ...)
-        RuntimeError,
-    ) as exc:
+        if args.accept_plan and wb.pending_plan() is None:
+            return _fail(
+                f"session {args.resume} has no plan to accept (its last prompt was not "
+                "run with --permission-mode plan)"
+            )
+    except refusals as exc:
         return _fail(str(exc))
     if wb.workspace.created:
         print(f"workbench: new workspace from the baseline at {wb.workspace.root}", file=sys.stderr)
-    if handle.notice:
+    if handle.notice:  # said once, here: the stream below leaves it out
         print(f"workbench: {handle.notice}", file=sys.stderr)
-    observer = ConsoleObserver(sys.stderr if args.json else sys.stdout, verbose=args.verbose)
+    observer = ConsoleObserver(
+        sys.stderr if args.json else sys.stdout, verbose=args.verbose, notices=False
+    )
     from ..specs.features import FeatureError
     from ..specs.stages import StageError
 
+    run_options = {"observers": [observer], "answer": cli_answer, "command": "workbench run"}
     try:
-        result = wb.run(
-            prompt,
-            observers=[observer],
-            answer=cli_answer,
-            command="workbench run",
-            feature=args.feature,
-        )
+        if args.accept_plan:
+            mode = args.permission_mode if args.permission_mode != "plan" else "accept-edits"
+            result = wb.accept_plan(permission_mode=mode, **run_options)
+        else:
+            result = wb.run(prompt, feature=args.feature, **run_options)
     except (StageError, FeatureError) as exc:  # a /sp.* stage that cannot start
         return _fail(str(exc))
-    workspace = wb.workspace
     if args.json:
         print(result.to_json())
     else:
-        print(f"workspace: {workspace.root}")
-        print(f"session: {result.session_id} (continue with --resume {result.session_id})")
-        print(f"PHR: {result.phr_path}")
-        print(f"trajectory: {result.trajectory_path}")
-        for suggestion in result.adr_suggestions:
-            print(suggestion)
+        print_run_report(result, wb, quiet=args.quiet)
     return EXIT_OK if result.ok else EXIT_RUN_FAILED
 
 
@@ -309,16 +379,24 @@ def _adr(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _history(args: argparse.Namespace) -> int:
     from ..history.index import HistoryLog, find_records, search
     from ..workbench import default_history_dir
+    from .report import shown_path
 
     history_dir = args.history or default_history_dir()
     log = HistoryLog.scan(history_dir)
     if args.action == "list":
+        print(f"history: {shown_path(Path(history_dir).resolve())} ({len(log.records)} PHRs)")
         print(repr(log))
+        if not args.history:
+            print(REPLAY_HISTORY_NOTE)
         return EXIT_OK
     if not args.arg:
         return _fail(f"history {args.action} needs an argument")
     if args.action == "search":
-        print(repr(HistoryLog(search(history_dir, args.arg))))
+        hits = search(history_dir, args.arg)
+        if not hits:
+            print(f"no PHR in {shown_path(Path(history_dir).resolve())} matches {args.arg!r}")
+            return EXIT_RUN_FAILED
+        print(repr(HistoryLog(hits)))
         return EXIT_OK
     matches = find_records(log.records, args.arg)
     if not matches:
@@ -331,6 +409,13 @@ def _history(args: argparse.Namespace) -> int:
         print(f"# {record.path}")
         print(record.path.read_text(encoding="utf-8"))
     return EXIT_OK
+
+
+REPLAY_HISTORY_NOTE = (
+    "Replays of scripted sessions (the lessons offline, `workbench demo`) write into their "
+    "workspace's own .workbench/history/, not here: `workbench history list --history "
+    "WORKSPACE/.workbench/history` reads one that was kept."
+)
 
 
 if __name__ == "__main__":

@@ -47,9 +47,12 @@ class ConsoleObserver:
     long): a key the model repeats never reaches the terminal or a CI log.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, verbose: bool = False, notices: bool = True
+    ) -> None:
         self.stream = stream or sys.stdout
         self.verbose = verbose
+        self.notices = notices  # False where the caller has said how the run connects
         self.at_line_start = True
         self.pending = ""
 
@@ -85,7 +88,7 @@ class ConsoleObserver:
             self.flush_text()
         if isinstance(event, RunStarted):
             self.line(f"== {event.label} · model {event.model}")
-            if event.notice:
+            if event.notice and self.notices:
                 self.line(f"   {event.notice}")
         elif isinstance(event, TurnStarted):
             if self.verbose:

@@ -1,7 +1,8 @@
 """`workbench demo`: the first step without a key, the tour's scripted session in a terminal.
 
-It replays `notebooks/cassettes/00_tour.yaml` in a new temporary workspace, streams the run,
-prints the contract, the acceptance checks and the diff, and says how to go live.
+It replays `notebooks/cassettes/00_tour.yaml` in a new temporary workspace (removed when the
+command ends), streams the run, prints the contract, the acceptance checks and the diff, and
+says how to go live.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ This was a scripted session: authored turns replayed offline, not a model's answ
 tokens and cost are estimates. To run the agent for real:
 
   export ANTHROPIC_API_KEY=...        # or put it in .env
-  workbench run "Add a GET /api/ping route" --workspace ws/
+  workbench run "Add a GET /api/ping route" --keep   # --keep: the workspace stays, to look at
 
 `make lab` opens the same session, and one notebook per capability, in JupyterLab."""
 
@@ -40,6 +41,6 @@ def run_demo() -> int:
     ]
     for title, text in sections:
         print(f"\n== {title}\n{text}")
-    print(f"\nPHR: {result.phr_path}\n")
+    print(f"\nPHR: {result.phr_path} (in the temporary workspace, removed when this ends)\n")
     print(GO_LIVE)
     return 0 if result.ok and all(check.passed for check in result.checks) else 1

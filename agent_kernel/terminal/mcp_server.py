@@ -15,6 +15,7 @@ A front end: it may import any layer below it, and nothing imports it.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,6 +52,11 @@ def build_server(root: Path | str = ".", *, history: Path | str | None = None) -
             "Execution Contract, record the PHR, suggest and (only on request) create ADRs."
         ),
     )
+    # The server sets the root logger to INFO, where httpx (and httpx2, which the TestClient
+    # may use) logs each request a live check makes ("HTTP Request: GET http://testserver/
+    # ..."): one line per check, into the client's log. Their warnings still show.
+    for name in ("httpx", "httpx2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     @server.tool()
     def run_tests(
