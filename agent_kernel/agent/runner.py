@@ -22,7 +22,6 @@ from ..project.pytest_server import prestart as prestart_pytest
 from ..project.workspace import Workspace
 from ..settings import env_flag, get_settings
 from ..specs.memory import load_memory
-from ..specs.red_green import digests
 from ..specs.stages import STAGE_KEY, prepare_stage
 from ..tools.base import AnswerProvider, ToolContext
 from ..tools.permission_rules import apply_rules, load_rules
@@ -76,7 +75,7 @@ def run_agent(
     """
     # Read as the run starts: the project memory first, then the stage lays down its file.
     memory = load_memory(workspace.root, user=user_memory)
-    before = digests(workspace)
+    before = workspace.digests()  # what this prompt changes (its stage file too), not the session's
     stage = prepare_stage(prompt, workspace.root, feature=feature, session_feature=session_feature)
     prestart_pytest()  # its imports overlap with the first turns
     settings = get_settings()
@@ -102,7 +101,6 @@ def run_agent(
         if handle.recorder is not None and session.runs:  # a recorded conversation goes on
             handle.recorder.mark_prompt(prompt)
     trajectory = session.trajectory
-    before = workspace.digests()  # what this prompt changes, not the session so far
     broadcast(observers, RunStarted(handle.mode, handle.source, model, handle.label, handle.notice))
     stop_event = stop_event or threading.Event()
     ctx = ToolContext(

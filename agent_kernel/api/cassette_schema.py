@@ -34,6 +34,7 @@ class TurnKeys(_Keys):
 class PromptKeys(_Keys):
     prompt: Any = None
     turns: list[TurnKeys] = []
+    memory: Any = None  # the project memory this prompt was made with (CLAUDE.md, ...)
 
 
 class ExchangeKeys(_Keys):
@@ -55,3 +56,4 @@ class CassetteKeys(_Keys):
     turns: list[TurnKeys] = []
     prompts: list[PromptKeys] = []
     exchanges: list[ExchangeKeys] = []
+    memory: Any = None

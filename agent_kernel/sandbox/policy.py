@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,20 +103,13 @@ class Policy:
         return steps
 
 
+EMPTY = Path(__file__).with_name("empty.txt")  # shipped empty, read-only to everyone
+
+
 def empty_file() -> Path:
-    """An empty read-only file, bound over what a sandbox must not read (in a folder only
-    this user owns: one made by somebody else is never used)."""
-    folder = Path(tempfile.gettempdir()) / f"workbench-sandbox-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        folder = Path(tempfile.mkdtemp(prefix="workbench-sandbox-"))
-    path = folder / "empty"
-    if path.is_symlink() or not path.is_file() or path.stat().st_size:
-        path.unlink(missing_ok=True)
-        path.write_bytes(b"")
-        path.chmod(0o444)
-    return path
+    """An empty file, bound over what a sandbox must not read (it ships with the package, so
+    nothing is made for it in the host's /tmp)."""
+    return EMPTY
 
 
 def interpreter_paths() -> tuple[Path, ...]:

@@ -13,7 +13,6 @@ nothing and is flagged; one that fails after fails the run.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -52,21 +51,9 @@ def _is_test_support(rel: str) -> bool:
     return is_test_file(rel) or name == "conftest.py" or rel.split("/", 1)[0] == "tests"
 
 
-def digests(workspace: Workspace) -> dict[str, str]:
-    """Every file's digest now: taken when a run starts, to see what the run changed."""
-    found = {}
-    for rel in workspace.files():
-        try:
-            data = (workspace.root / rel).read_bytes()
-        except OSError:
-            continue
-        found[rel] = hashlib.blake2b(data, digest_size=12).hexdigest()
-    return found
-
-
 def changed_test_files(workspace: Workspace, before: dict[str, str]) -> list[str]:
     """Test files the run added or changed (still present), against `before`."""
-    now = digests(workspace)
+    now = workspace.digests()
     return sorted(rel for rel, d in now.items() if is_test_file(rel) and before.get(rel) != d)
 
 

@@ -322,10 +322,12 @@ def test_the_agent_files_model_goes_through_the_model_check(tmp_path):
     assert parse_agent(text.replace("gpt-9", "opus")).model == "opus"
 
 
-def test_a_configured_mcp_server_that_is_not_started_gets_a_line(workspace):
+def test_a_configured_mcp_server_that_is_not_started_gets_a_line(workspace, tmp_path):
     from agent_kernel.agent.toolset import open_toolset
 
-    (workspace.root / ".mcp.json").write_text(
+    workspace.source = tmp_path / "users-project"  # read from the user's tree, not the copy
+    workspace.source.mkdir()
+    (workspace.source / ".mcp.json").write_text(
         '{"mcpServers": {"docs": {"command": "python", "args": ["-c", "pass"]}}}',
         encoding="utf-8",
     )

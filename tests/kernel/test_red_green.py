@@ -6,7 +6,7 @@ import json
 
 from agent_kernel.history.phr import parse_phr
 from agent_kernel.project.workspace import Workspace
-from agent_kernel.specs.red_green import changed_test_files, digests, prove, verdict
+from agent_kernel.specs.red_green import changed_test_files, prove, verdict
 from agent_kernel.workbench import Workbench
 
 FEATURE = "001-ping"
@@ -50,7 +50,7 @@ def add_ping(workspace: Workspace, kit) -> None:
 
 def test_proven_flagged_and_failing_tests_are_told_apart(tmp_path, kit):
     workspace = Workspace.create(tmp_path / "ws")
-    before = digests(workspace)
+    before = workspace.digests()
     add_ping(workspace, kit)
     (workspace.root / "tests" / "test_already.py").write_text(ALREADY)
     (workspace.root / "tests" / "test_missing.py").write_text(MISSING)
