@@ -1,11 +1,12 @@
 """`run_command`: an allowlisted CLI command in the workspace, as an argv, never a shell.
 
 The agent's sources are MCP tools and CLI commands, not memory; this is the CLI half. A
-command is an argv whose leading words must match an entry of the allowlist (the project's
-`[tool.workbench] commands` in its pyproject.toml, else the defaults below); anything else
-is refused with the list, so the model can pick an allowed command. It runs in its own
-process group with a time limit, an output cap and the scrubbed environment of
-`run_tests` (no keys, tokens or passwords).
+command is an argv whose leading words must match an entry of the allowlist (the
+`[tool.workbench] commands` of the user's project as it is on disk, never of the workspace,
+else the defaults); anything else is refused with the list, so the model can pick an
+allowed command, and so is an option that runs or writes elsewhere (`command_options`). It
+runs in the OS sandbox (`project.containment`), in its own process group, with a time limit,
+an output cap and an environment built from an allowlist.
 """
 
 from __future__ import annotations
