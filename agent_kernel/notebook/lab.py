@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--ServerApp.root_dir={NOTEBOOKS}",
         "--ServerApp.log_level=WARN",
         "--LabApp.log_level=WARN",
+        "--Application.log_level=WARN",  # every server extension too (the chat's persona manager)
         *rest,
     ]
     os.environ["JUPYTER_TOKEN"] = token  # not on the command line, where `ps` shows it

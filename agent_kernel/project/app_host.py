@@ -475,12 +475,21 @@ class Host:
                 self._reap()
                 if self.listener in ready:
                     self._accept()
-        finally:
-            for path in (self.address, self.address.with_suffix(".pid")):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+        finally:  # its files, and the private folder once no host uses it (nothing left behind)
+            if self._owns_address():  # a newer host at the same address keeps its files
+                for suffix in ("", ".pid", ".lock"):
+                    with contextlib.suppress(FileNotFoundError):
+                        self.address.with_suffix(suffix or self.address.suffix).unlink()
+                with contextlib.suppress(OSError):
+                    self.address.parent.rmdir()
             self._drop_spare()
             self.listener.close()
+
+    def _owns_address(self) -> bool:
+        try:
+            return self.address.with_suffix(".pid").read_text().strip() == str(os.getpid())
+        except OSError:
+            return False
 
     def _inherited(self) -> list[int]:
         return [self.listener.fileno(), self.wake_r, self.wake_w]

@@ -50,6 +50,7 @@ def newcomer(tmp_path, short_tmp, monkeypatch) -> Path:
     monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("WORKBENCH_REPO_DOTENV", "0")
     monkeypatch.setenv("WORKBENCH_PYTEST_GRACE", "2")  # the warm server leaves soon after
+    monkeypatch.setenv("WORKBENCH_APP_HOST_GRACE", "2")  # and so does a project's app host
     return tmp
 
 
