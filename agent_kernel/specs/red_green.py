@@ -13,6 +13,7 @@ nothing and is flagged; one that fails after fails the run.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..project.discovery import DATABASE_KEYS
 from ..project.pytest_run import read_outcomes, run_pytest_args
 from ..project.workspace import META_DIR, Workspace
 
@@ -111,6 +113,12 @@ def _outcomes(
     return read_outcomes(path) or {}
 
 
+def _names_a_database(workspace: Workspace) -> bool:
+    own = getattr(workspace, "test_environment", None)
+    env = {**os.environ, **(own() if own is not None else {})}
+    return any(env.get(key) for key in DATABASE_KEYS)
+
+
 def prove(
     workspace: Workspace,
     files: list[str],
@@ -126,8 +134,16 @@ def prove(
     scratch = Path(tempfile.mkdtemp(prefix="red-green-", dir=records))
     try:
         tree = _before_tree(workspace, scratch / "before")
-        before = _outcomes(tree, files, timeout, cancel, scratch, "before")
-        after = _outcomes(workspace, files, timeout, cancel, scratch, "after")
+        # Two trees, two sandboxes: side by side they take the time of one on a second core,
+        # unless a database outside both is named (then one after the other, as tests that
+        # create and drop its tables expect).
+        workers = 1 if _names_a_database(workspace) else 2
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="red-green") as pool:
+            runs = [
+                pool.submit(_outcomes, where, files, timeout, cancel, scratch, label)
+                for where, label in ((tree, "before"), (workspace, "after"))
+            ]
+            before, after = (run.result() for run in runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     nodes = [node for node in after if "::" in node] or list(after)
