@@ -67,5 +67,11 @@ def test_with_a_key_the_first_screen_says_live(monkeypatch):
     from agent_kernel.settings import reload_settings
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+    monkeypatch.delenv("CI", raising=False)  # CI replays whatever the key says (.ci/run sets it)
+    monkeypatch.delenv("WORKBENCH_MODE", raising=False)
     reload_settings()
-    assert lab.session_line().startswith("Live: ANTHROPIC_API_KEY found")
+    try:
+        assert lab.session_line().startswith("Live: ANTHROPIC_API_KEY found")
+    finally:  # the tests after this one see the environment, and settings, as they were
+        monkeypatch.undo()
+        reload_settings()
