@@ -33,6 +33,7 @@ from . import app_host
 from .discovery import ProjectInfo, python_files
 from .failure import explain
 from .live_check import AppLoadError
+from .pytest_server import private_folder
 from .safe_env import safe_environment
 
 HOST_SCRIPT = Path(app_host.__file__).resolve()
@@ -65,13 +66,10 @@ def _remote_error(failure: dict[str, Any]) -> RemoteAppError:
 
 
 def socket_dir() -> Path:
-    configured = os.environ.get(SOCKET_DIR_ENV)
-    base = Path(configured) if configured else Path(tempfile.gettempdir())
-    folder = base / f"workbench-apphost-{os.getuid()}"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
-        raise AppLoadError(f"{folder} is not private to this user")
-    return folder
+    try:
+        return private_folder("apphost", os.environ.get(SOCKET_DIR_ENV))
+    except PermissionError as exc:
+        raise AppLoadError(str(exc)) from None
 
 
 def _site_packages_mtime(python: str) -> int:

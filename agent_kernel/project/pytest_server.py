@@ -419,14 +419,22 @@ def main(argv: list[str]) -> None:
 # -- the client ------------------------------------------------------------------------------
 
 
-def socket_dir() -> Path:
-    configured = os.environ.get(SOCKET_DIR_ENV)
+def private_folder(kind: str, configured: str | None) -> Path:
+    """`<temp>/workbench-<kind>-<uid>` (or under `configured`), made private to this user;
+    PermissionError when somebody else's folder stands there. Servers listen in it."""
     base = Path(configured) if configured else Path(tempfile.gettempdir())
-    folder = base / f"workbench-pytest-{os.getuid()}"
+    folder = base / f"workbench-{kind}-{os.getuid()}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
-        raise ServerError(f"{folder} is not private to this user")
+        raise PermissionError(f"{folder} is not private to this user")
     return folder
+
+
+def socket_dir() -> Path:
+    try:
+        return private_folder("pytest", os.environ.get(SOCKET_DIR_ENV))
+    except PermissionError as exc:
+        raise ServerError(str(exc)) from None
 
 
 def server_address(python: str | None = None) -> Path:
