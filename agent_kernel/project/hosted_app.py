@@ -33,7 +33,7 @@ from . import app_host
 from .discovery import ProjectInfo, python_files
 from .failure import explain
 from .live_check import AppLoadError
-from .pytest_server import private_folder
+from .pytest_server import connect_unix, private_folder
 from .safe_env import safe_environment
 
 HOST_SCRIPT = Path(app_host.__file__).resolve()
@@ -120,13 +120,13 @@ def connect_host(python: str) -> socket.socket:
     """A connection to the host of `python`, starting the host when there is none."""
     address = host_address(python)
     with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
-        return _open(address)
+        return connect_unix(address)
     import fcntl
 
     with _start_lock, open(address.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
-            return _open(address)
+            return connect_unix(address)
         with contextlib.suppress(FileNotFoundError):
             address.unlink()
         try:
@@ -137,7 +137,7 @@ def connect_host(python: str) -> socket.socket:
         until = time.monotonic() + START_WAIT
         while True:
             try:
-                return _open(address)
+                return connect_unix(address)
             except (FileNotFoundError, ConnectionRefusedError):
                 if time.monotonic() > until:
                     raise AppLoadError(
@@ -157,20 +157,10 @@ def prestart_host(python: str) -> None:
     threading.Thread(target=warm, name="app-host", daemon=True).start()
 
 
-def _open(address: Path) -> socket.socket:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(str(address))
-    except OSError:
-        conn.close()
-        raise
-    return conn
-
-
 def child_status(python: str, pid: int) -> int | None:
     """How the host's child `pid` ended (its exit code, minus a signal), when known."""
     try:
-        conn = _open(host_address(python))
+        conn = connect_unix(host_address(python))
     except OSError:
         return None
     with conn:

@@ -550,12 +550,12 @@ class WarmPytest:
         python = python or sys.executable
         address = server_address(python)
         try:
-            return _open(address)
+            return connect_unix(address)
         except (FileNotFoundError, ConnectionRefusedError):
             pass
         with self._lock, _file_lock(address.with_suffix(".lock")):
             try:  # another thread or process may have started it meanwhile
-                return _open(address)
+                return connect_unix(address)
             except (FileNotFoundError, ConnectionRefusedError):
                 pass
             with contextlib.suppress(FileNotFoundError):
@@ -565,7 +565,7 @@ class WarmPytest:
             waited_until = time.monotonic() + START_WAIT
             while True:
                 try:
-                    return _open(address)
+                    return connect_unix(address)
                 except (FileNotFoundError, ConnectionRefusedError):
                     if time.monotonic() > waited_until:
                         raise
@@ -586,7 +586,8 @@ def start_pytest_server(python: str, address: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _open(address: Path) -> socket.socket:
+def connect_unix(address: Path) -> socket.socket:
+    """A connection to the server listening at `address` (OSError when none does)."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(str(address))
